@@ -1,0 +1,197 @@
+/**
+ * The configuration model: one typed object, its defaults, and validation that names the key,
+ * the value received and what is allowed.
+ *
+ * Durations are in seconds, as in Gunicorn; the supervisor converts them where it uses them.
+ *
+ * @module
+ */
+
+import type { ListenAddress, LogLevel } from "./protocol.ts";
+
+/** Everything the master needs to run. */
+export interface Config {
+  /** The app module, `path/to/app.ts` or `path/to/app.ts:exportName`. */
+  app: string;
+  /** How many workers to keep. Default: the number of CPU cores (or `WEB_CONCURRENCY`). */
+  workers: number;
+  /** Where workers listen. Default: 127.0.0.1:8000 (or 0.0.0.0:$PORT). */
+  bind: ListenAddress[];
+  /** The listen backlog: connections the kernel queues before they are accepted. */
+  backlog: number;
+  /** Seconds without a heartbeat before a worker is killed and replaced; 0 disables. */
+  timeout: number;
+  /** Seconds a draining worker may take to finish its requests before it is killed. */
+  gracefulTimeout: number;
+  /** Seconds an idle keep-alive connection stays open. */
+  keepalive: number;
+  /** Requests a worker serves before it is replaced; 0 disables. */
+  maxRequests: number;
+  /** Up to this many extra requests, chosen at random per worker, so workers do not recycle in step. */
+  maxRequestsJitter: number;
+  logLevel: LogLevel;
+}
+
+/** Default heartbeat timeout, seconds (Gunicorn's). */
+export const DEFAULT_TIMEOUT = 30;
+/** Default graceful timeout, seconds (Gunicorn's). */
+export const DEFAULT_GRACEFUL_TIMEOUT = 30;
+/** Default keep-alive, seconds: longer than Gunicorn's 2 s, since JS workers hold idle connections cheaply. */
+export const DEFAULT_KEEPALIVE = 5;
+/** Default listen backlog (Gunicorn's). */
+export const DEFAULT_BACKLOG = 2048;
+/** Default address, loopback only: exposing a server is a decision, not a default. */
+export const DEFAULT_BIND: ListenAddress = { host: "127.0.0.1", port: 8000 };
+
+/** The defaults of every key but `app` and `workers`, which depend on the command line and the machine. */
+export const DEFAULTS: Omit<Config, "app" | "workers"> = {
+  bind: [DEFAULT_BIND],
+  backlog: DEFAULT_BACKLOG,
+  timeout: DEFAULT_TIMEOUT,
+  gracefulTimeout: DEFAULT_GRACEFUL_TIMEOUT,
+  keepalive: DEFAULT_KEEPALIVE,
+  maxRequests: 0,
+  maxRequestsJitter: 0,
+  logLevel: "info",
+};
+
+export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error", "critical"];
+
+/**
+ * A value that a configuration key does not accept. Callers catch it to say where the value came
+ * from (a flag, a variable, the config file) in their own words.
+ */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(
+    /** The key, as spelled in the config file. */
+    readonly key: string,
+    /** The value received. */
+    readonly value: unknown,
+    /** What is allowed, e.g. "an integer >= 1". */
+    readonly expected: string,
+  ) {
+    super(`option \`${key}\` must be ${expected}, got \`${formatValue(value)}\``);
+  }
+}
+
+/** Renders a received value for an error message, strings as they were typed. */
+export function formatValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * Checks one value for `key`, converting strings from flags or the environment.
+ *
+ * @throws {ConfigError} when the value is not allowed.
+ */
+export function validateValue<K extends keyof Config>(key: K, value: unknown): Config[K] {
+  const check = CHECKS[key];
+  return check(key, value) as Config[K];
+}
+
+type Check = (key: string, value: unknown) => unknown;
+
+const CHECKS: { [K in keyof Config]: Check } = {
+  app: (key, value) => {
+    if (typeof value !== "string" || value.trim() === "") {
+      throw new ConfigError(key, value, "a module path such as `app.ts` or `app.ts:name`");
+    }
+    return value;
+  },
+  workers: integer(1),
+  bind: (key, value) => {
+    const list = Array.isArray(value) ? value : [value];
+    if (list.length === 0) throw new ConfigError(key, value, "at least one HOST:PORT");
+    return list.map((item) => typeof item === "string" ? parseBind(item, key) : checkAddress(key, item));
+  },
+  backlog: integer(1),
+  timeout: seconds(),
+  gracefulTimeout: seconds(),
+  keepalive: seconds(),
+  maxRequests: integer(0),
+  maxRequestsJitter: integer(0),
+  logLevel: (key, value) => {
+    if (typeof value !== "string" || !LOG_LEVELS.includes(value as LogLevel)) {
+      throw new ConfigError(key, value, `one of ${LOG_LEVELS.join(", ")}`);
+    }
+    return value;
+  },
+};
+
+function toNumber(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "string" && value.trim() !== "") return Number(value);
+  return Number.NaN;
+}
+
+function integer(min: number): Check {
+  return (key, value) => {
+    const n = toNumber(value);
+    if (!Number.isInteger(n) || n < min) throw new ConfigError(key, value, `an integer >= ${min}`);
+    return n;
+  };
+}
+
+function seconds(): Check {
+  return (key, value) => {
+    const n = toNumber(value);
+    if (!Number.isFinite(n) || n < 0) throw new ConfigError(key, value, "a number of seconds >= 0");
+    return n;
+  };
+}
+
+const BIND_EXPECTED = "HOST:PORT, [IPv6]:PORT or HOST, with PORT from 1 to 65535";
+
+/**
+ * Parses a Gunicorn-style bind: `HOST:PORT`, `[::1]:PORT`, or a bare `HOST` (port 8000).
+ *
+ * @example
+ * ```ts
+ * parseBind("0.0.0.0:8080"); // { host: "0.0.0.0", port: 8080 }
+ * parseBind("[::1]:8080");   // { host: "::1", port: 8080 }
+ * ```
+ * @throws {ConfigError} when the address cannot be read.
+ */
+export function parseBind(text: string, key = "bind"): ListenAddress {
+  if (text.startsWith("unix:")) {
+    throw new ConfigError(key, text, `${BIND_EXPECTED} (unix sockets are not supported yet)`);
+  }
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
+  let host: string;
+  let portText: string | undefined;
+  if (bracketed) {
+    [, host, portText] = bracketed as unknown as [string, string, string | undefined];
+  } else {
+    const colons = text.split(":").length - 1;
+    if (colons > 1) throw new ConfigError(key, text, `${BIND_EXPECTED} (write IPv6 hosts in brackets)`);
+    [host, portText] = text.split(":") as [string, string | undefined];
+  }
+  if (host === "") throw new ConfigError(key, text, BIND_EXPECTED);
+  const port = portText === undefined ? DEFAULT_BIND.port : Number(portText);
+  if (!/^\d+$/.test(portText ?? "8000") || port < 1 || port > 65535) {
+    throw new ConfigError(key, text, BIND_EXPECTED);
+  }
+  return { host, port };
+}
+
+function checkAddress(key: string, value: unknown): ListenAddress {
+  const address = value as Partial<ListenAddress> | null;
+  if (
+    typeof address !== "object" || address === null || typeof address.host !== "string" ||
+    !Number.isInteger(address.port) || address.port! < 1 || address.port! > 65535
+  ) {
+    throw new ConfigError(key, value, BIND_EXPECTED);
+  }
+  return { host: address.host, port: address.port! };
+}
+
+/** Formats an address the way users type it: `127.0.0.1:8000`, `[::1]:8000`. */
+export function formatAddress(address: ListenAddress): string {
+  return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}

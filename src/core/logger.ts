@@ -1,0 +1,66 @@
+/**
+ * The error log: Gunicorn's line format, `[time] [pid] [LEVEL] message`, written to an injected sink.
+ *
+ * @module
+ */
+
+import type { LogLevel } from "./protocol.ts";
+import type { Clock } from "./clock.ts";
+import { LOG_LEVELS } from "./config.ts";
+
+/** Writes log lines at or above a level. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warning(message: string): void;
+  error(message: string): void;
+  critical(message: string): void;
+}
+
+/** Options of {@linkcode createLogger}. */
+export interface CreateLoggerOptions {
+  level: LogLevel;
+  /** Receives each finished line, without a trailing newline. */
+  write: (line: string) => void;
+  /** The process id printed on every line. */
+  pid: number;
+  /** Where timestamps come from; `Date.now` when omitted. */
+  clock?: Pick<Clock, "now">;
+}
+
+/**
+ * Creates a logger whose lines read like Gunicorn's.
+ *
+ * @example
+ * ```ts
+ * const log = createLogger({ level: "info", pid: 1234, write: console.error });
+ * log.info("Booting worker with pid: 1235");
+ * // [2026-11-26 07:40:00 +0000] [1234] [INFO] Booting worker with pid: 1235
+ * ```
+ */
+export function createLogger(options: CreateLoggerOptions): Logger {
+  const threshold = LOG_LEVELS.indexOf(options.level);
+  const now = options.clock ? () => options.clock!.now() : () => Date.now();
+  const line = (level: LogLevel) => (message: string) => {
+    if (LOG_LEVELS.indexOf(level) < threshold) return;
+    options.write(`[${formatTimestamp(now())}] [${options.pid}] [${level.toUpperCase()}] ${message}`);
+  };
+  return {
+    debug: line("debug"),
+    info: line("info"),
+    warning: line("warning"),
+    error: line("error"),
+    critical: line("critical"),
+  };
+}
+
+/** Formats local time as `YYYY-MM-DD HH:MM:SS +ZZZZ`, Gunicorn's default date format. */
+export function formatTimestamp(ms: number): string {
+  const date = new Date(ms);
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  const zone = `${sign}${pad(Math.floor(Math.abs(offset) / 60))}${pad(Math.abs(offset) % 60)}`;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
+    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ${zone}`;
+}

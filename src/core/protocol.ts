@@ -1,0 +1,77 @@
+/**
+ * The messages the master and its workers exchange, one small union each way.
+ *
+ * Every runtime carries them over its own IPC channel as structured-clone-able objects,
+ * so they hold only plain data.
+ *
+ * @module
+ */
+
+/** Where a worker listens: a TCP host and port. */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** What a worker needs to know to boot, handed to it when it is spawned. */
+export interface WorkerSpec {
+  /** The supervisor's id for this worker: 1, 2, 3… in spawn order, never reused. */
+  id: number;
+  /** The app to import: an absolute `path/to/module.ts`, optionally with `:exportName`. */
+  app: string;
+  bind: ListenAddress[];
+  backlog: number;
+  /** How long an idle keep-alive connection stays open, in milliseconds. */
+  keepaliveMs: number;
+  /** How often the worker proves its event loop is alive, in milliseconds. */
+  heartbeatMs: number;
+  /** Ask to be retired after this many requests; 0 means never. Jitter is already applied. */
+  maxRequests: number;
+  logLevel: LogLevel;
+}
+
+/** Log levels, most verbose first, with Gunicorn's names. */
+export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
+
+/** Why a worker could not boot. `app-load` halts the master with exit code 4. */
+export type BootErrorKind = "app-load" | "bind";
+
+/** Worker → master. */
+export type FromWorker =
+  /** The app module was imported and its `setup()` finished. */
+  | { type: "booted" }
+  /** The worker is listening and serving. */
+  | { type: "ready" }
+  /** The worker's event loop is alive; sent every `heartbeatMs`. */
+  | { type: "heartbeat"; served: number; inFlight: number; rss: number }
+  /** The worker served `maxRequests` and asks to be replaced. */
+  | { type: "retire"; served: number }
+  /** The worker cannot boot; it exits right after sending this. */
+  | { type: "boot-error"; kind: BootErrorKind; message: string; stack?: string };
+
+/** Master → worker. */
+export type ToWorker =
+  /** Stop accepting, finish in-flight requests, close keep-alive connections, run teardown, exit. */
+  | { type: "drain" }
+  /** Exit now. */
+  | { type: "stop" };
+
+/** Exit code a worker uses when the app failed to import or its `setup()` threw (Gunicorn's APP_LOAD_ERROR). */
+export const WORKER_EXIT_APP_LOAD = 4;
+/** Exit code a worker uses for any other failure to boot, such as a failed listen (Gunicorn's WORKER_BOOT_ERROR). */
+export const WORKER_EXIT_BOOT = 3;
+
+/** Checks that an unknown IPC payload is a message from a worker, so a stray `process.send` in an app is ignored. */
+export function isFromWorker(value: unknown): value is FromWorker {
+  if (typeof value !== "object" || value === null) return false;
+  const type = (value as { type?: unknown }).type;
+  return type === "booted" || type === "ready" || type === "heartbeat" || type === "retire" ||
+    type === "boot-error";
+}
+
+/** Checks that an unknown IPC payload is a message from the master. */
+export function isToWorker(value: unknown): value is ToWorker {
+  if (typeof value !== "object" || value === null) return false;
+  const type = (value as { type?: unknown }).type;
+  return type === "drain" || type === "stop";
+}

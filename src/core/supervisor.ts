@@ -1,0 +1,558 @@
+/**
+ * The supervisor: keeps a pool of workers serving, replaces the ones that crash, hang or retire, and
+ * shuts the pool down on a signal. Runtime-free: everything it does to the world goes through the
+ * injected {@linkcode Runtime}, and time comes from its clock.
+ *
+ * Callbacks (signals, exits, messages, timers) only enqueue an event; one loop takes events in order,
+ * dispatches each by kind, then reconciles the pool it has with the pool it wants.
+ *
+ * @module
+ */
+
+import type { Config } from "./config.ts";
+import { formatAddress } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import type { FromWorker, WorkerSpec } from "./protocol.ts";
+import { WORKER_EXIT_APP_LOAD } from "./protocol.ts";
+import { EXIT_APP_LOAD_ERROR, EXIT_FAILURE, EXIT_OK, EXIT_WORKER_BOOT_ERROR } from "./exit-codes.ts";
+import { RestartBackoff } from "./restart-backoff.ts";
+import type { WorkerInfo, WorkerRecord } from "./worker-table.ts";
+import { WorkerTable } from "./worker-table.ts";
+import type { Runtime, Signal } from "../runtime/runtime.ts";
+
+/** Consecutive boot failures, with no worker serving, after which the master gives up (exit 3). */
+export const MAX_BOOT_ATTEMPTS = 5;
+/** How long a worker told to exit now may take before it is killed, in milliseconds. */
+export const QUICK_STOP_TIMEOUT_MS = 2_000;
+/** The longest interval between heartbeats, in milliseconds. */
+export const MAX_HEARTBEAT_INTERVAL_MS = 1_000;
+
+/** The signals the master listens for. */
+export const HANDLED_SIGNALS: readonly Signal[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGTTIN", "SIGTTOU"];
+
+/** Options of {@linkcode createSupervisor}. */
+export interface SupervisorOptions {
+  runtime: Runtime;
+  config: Config;
+  logger: Logger;
+  /** A number in [0, 1), for max-requests jitter; `Math.random` when omitted. */
+  random?: () => number;
+}
+
+type SupervisorEvent =
+  | { type: "signal"; signal: Signal }
+  | { type: "stop"; graceful: boolean }
+  | { type: "message"; worker: WorkerRecord; message: FromWorker }
+  | { type: "exit"; worker: WorkerRecord; code: number | null; signal: string | null }
+  | { type: "watchdog"; worker: WorkerRecord }
+  | { type: "deadline"; worker: WorkerRecord }
+  | { type: "respawn" };
+
+type Phase = "idle" | "running" | "stopping" | "stopped";
+
+/**
+ * Creates a supervisor for `config`. Nothing happens until {@linkcode Supervisor.start}.
+ *
+ * @example
+ * ```ts
+ * const supervisor = createSupervisor({ runtime, config, logger });
+ * await supervisor.start();
+ * runtime.exit(await supervisor.done);
+ * ```
+ */
+export function createSupervisor(options: SupervisorOptions): Supervisor {
+  return new Supervisor(options);
+}
+
+/** The master's pool of workers. See the module documentation. */
+export class Supervisor {
+  /** Resolves with the master's exit code once every worker is gone after a stop. */
+  readonly done: Promise<number>;
+
+  readonly #runtime: Runtime;
+  readonly #config: Config;
+  readonly #log: Logger;
+  readonly #random: () => number;
+  readonly #table = new WorkerTable();
+  readonly #backoff = new RestartBackoff();
+  readonly #queue: SupervisorEvent[] = [];
+  #dispatching = false;
+  #phase: Phase = "idle";
+  #quick = false;
+  #exitCode = EXIT_OK;
+  #exitReason?: string;
+  #desired: number;
+  #everReady = false;
+  #bootFailures = 0;
+  #respawnAt = 0;
+  #respawnTimer?: unknown;
+  #nextId = 1;
+  #unsubscribe: (() => void)[] = [];
+  #resolveDone!: (code: number) => void;
+
+  constructor(options: SupervisorOptions) {
+    this.#runtime = options.runtime;
+    this.#config = options.config;
+    this.#log = options.logger;
+    this.#random = options.random ?? Math.random;
+    this.#desired = options.config.workers;
+    this.done = new Promise((resolve) => (this.#resolveDone = resolve));
+  }
+
+  /** How many workers the master wants (the pool size, changed by TTIN and TTOU). */
+  get desiredWorkers(): number {
+    return this.#desired;
+  }
+
+  /** A snapshot of the workers, oldest first. */
+  workers(): WorkerInfo[] {
+    return this.#table.info();
+  }
+
+  /**
+   * Checks every address can be listened on, then boots the pool. If an address is taken, logs one
+   * line naming it and finishes with exit code 1 without spawning anything.
+   */
+  async start(): Promise<void> {
+    if (this.#phase !== "idle") throw new Error("Cannot start: the supervisor has already started");
+    for (const address of this.#config.bind) {
+      try {
+        await this.#runtime.checkListen(address);
+      } catch (error) {
+        this.#log.error(errorMessage(error));
+        this.#phase = "stopped";
+        this.#resolveDone(EXIT_FAILURE);
+        return;
+      }
+    }
+    for (const address of this.#config.bind) {
+      this.#log.info(`Listening at: http://${formatAddress(address)} (${this.#runtime.pid})`);
+    }
+    this.#log.info(`Using runtime: ${this.#runtime.name} ${this.#runtime.version}`);
+    this.#unsubscribe = HANDLED_SIGNALS.map((signal) =>
+      this.#runtime.onSignal(signal, () => this.#enqueue({ type: "signal", signal }))
+    );
+    this.#phase = "running";
+    this.#wake();
+  }
+
+  /** Stops the pool, gracefully (drain) or quickly, and resolves with the exit code. */
+  stop(options: { graceful?: boolean } = {}): Promise<number> {
+    this.#enqueue({ type: "stop", graceful: options.graceful ?? true });
+    return this.done;
+  }
+
+  #enqueue(event: SupervisorEvent): void {
+    this.#queue.push(event);
+    this.#wake();
+  }
+
+  /** The one loop: events are handled one at a time, even when handling one causes another. */
+  #wake(): void {
+    if (this.#dispatching) return;
+    this.#dispatching = true;
+    try {
+      do {
+        const event = this.#queue.shift();
+        if (event) this.#dispatchSafely(event);
+        this.#reconcile();
+      } while (this.#queue.length > 0);
+      this.#finishIfDone();
+    } finally {
+      this.#dispatching = false;
+    }
+  }
+
+  #dispatchSafely(event: SupervisorEvent): void {
+    try {
+      this.#dispatch(event);
+    } catch (error) {
+      // A bug here must not take the master down and orphan its workers: log it and keep supervising.
+      this.#log.critical(`Unexpected error while handling ${event.type}: ${errorStack(error)}`);
+    }
+  }
+
+  #dispatch(event: SupervisorEvent): void {
+    switch (event.type) {
+      case "signal":
+        return this.#onSignal(event.signal);
+      case "stop":
+        return event.graceful ? this.#stopGracefully() : this.#stopQuickly();
+      case "message":
+        return this.#onMessage(event.worker, event.message);
+      case "exit":
+        return this.#onExit(event.worker, event.code, event.signal);
+      case "watchdog":
+        return this.#onWatchdog(event.worker);
+      case "deadline":
+        return this.#onDeadline(event.worker);
+      case "respawn":
+        this.#respawnTimer = undefined;
+        return;
+    }
+  }
+
+  // --- signals -------------------------------------------------------------------------------------
+
+  #onSignal(signal: Signal): void {
+    this.#log.info(`Handling signal: ${signal.slice(3).toLowerCase()}`);
+    switch (signal) {
+      case "SIGTERM":
+        // A second TERM during a graceful stop means the operator is done waiting.
+        return this.#phase === "stopping" ? this.#stopQuickly() : this.#stopGracefully();
+      case "SIGINT":
+      case "SIGQUIT":
+        return this.#stopQuickly();
+      case "SIGHUP":
+        return this.#onHup();
+      case "SIGTTIN":
+        return this.#resize(this.#desired + 1);
+      case "SIGTTOU":
+        return this.#resize(this.#desired - 1);
+      case "SIGUSR1":
+        return;
+    }
+  }
+
+  /** Replaces every worker, each old one drained only once a new one is ready to take its place. */
+  #onHup(): void {
+    if (this.#phase !== "running") return;
+    this.#log.info("Hang up: Master");
+    for (const worker of this.#table.active()) worker.retiring = true;
+  }
+
+  #resize(workers: number): void {
+    if (this.#phase !== "running") return;
+    if (workers < 1) {
+      this.#log.info("Number of workers stays at 1: a pool is never scaled below one worker");
+      return;
+    }
+    this.#desired = workers;
+    this.#log.info(`Number of workers: ${workers}`);
+  }
+
+  #stopGracefully(): void {
+    if (this.#phase === "stopped") return;
+    if (this.#phase === "stopping") return;
+    this.#beginStopping();
+    for (const worker of this.#table.all()) {
+      if (worker.state === "ready") this.#drain(worker);
+      else if (worker.state === "booting") this.#stopNow(worker);
+    }
+  }
+
+  #stopQuickly(): void {
+    if (this.#phase === "stopped") return;
+    if (this.#phase !== "stopping") this.#beginStopping();
+    this.#quick = true;
+    for (const worker of this.#table.all()) {
+      if (worker.state !== "stopping") this.#stopNow(worker);
+    }
+  }
+
+  #beginStopping(): void {
+    this.#phase = "stopping";
+    this.#cancelRespawnTimer();
+  }
+
+  /** Stops everything because the pool cannot run; the master exits with `code`. */
+  #halt(code: number, reason: string): void {
+    if (this.#phase === "stopping" || this.#phase === "stopped") return;
+    this.#exitCode = code;
+    this.#exitReason = reason;
+    this.#stopQuickly();
+  }
+
+  // --- worker events -------------------------------------------------------------------------------
+
+  #onMessage(worker: WorkerRecord, message: FromWorker): void {
+    if (!this.#table.has(worker)) return;
+    worker.lastSeen = this.#runtime.clock.now();
+    if (worker.state === "booting" || worker.state === "ready") this.#armWatchdog(worker);
+    switch (message.type) {
+      case "booted":
+        this.#log.debug(`Worker (pid:${worker.pid}) imported the app`);
+        return;
+      case "ready":
+        return this.#onReady(worker);
+      case "heartbeat":
+        worker.served = message.served;
+        worker.inFlight = message.inFlight;
+        worker.rss = message.rss;
+        return;
+      case "retire":
+        worker.served = message.served;
+        if (this.#phase !== "running" || worker.state !== "ready" || worker.retiring) return;
+        worker.retiring = true;
+        this.#log.info(`Worker (pid:${worker.pid}) served ${message.served} requests; replacing it`);
+        return;
+      case "boot-error":
+        worker.bootError = { kind: message.kind, message: message.message, stack: message.stack };
+        return;
+    }
+  }
+
+  #onReady(worker: WorkerRecord): void {
+    if (worker.state !== "booting") return;
+    worker.state = "ready";
+    worker.readyAt = this.#runtime.clock.now();
+    this.#bootFailures = 0;
+    this.#log.debug(`Worker (pid:${worker.pid}) ready`);
+    if (this.#phase !== "running") {
+      // Became ready after a stop began: it gets the same treatment as its siblings.
+      if (this.#quick) this.#stopNow(worker);
+      else this.#drain(worker);
+      return;
+    }
+    if (!this.#everReady && this.#table.ready().length >= this.#desired) {
+      this.#everReady = true;
+      const urls = this.#config.bind.map((a) => `http://${formatAddress(a)}`).join(", ");
+      this.#log.info(`Ready: ${this.#desired} worker${this.#desired === 1 ? "" : "s"} serving ${urls}`);
+    }
+  }
+
+  #onExit(worker: WorkerRecord, code: number | null, signal: string | null): void {
+    if (!this.#table.has(worker)) return;
+    this.#clearTimers(worker);
+    this.#table.delete(worker);
+    const how = describeExit(code, signal);
+
+    if (worker.state === "draining" || worker.state === "stopping" || this.#phase !== "running") {
+      if (worker.killedBy === "deadline") return; // already logged when the deadline passed
+      if (code === 0) this.#log.info(`Worker exiting (pid: ${worker.pid})`);
+      else if (this.#phase === "running" || !this.#quick) {
+        this.#log.warning(`Worker (pid:${worker.pid}) ${how} while shutting down`);
+      }
+      return;
+    }
+
+    if (worker.readyAt === undefined) return this.#onBootFailure(worker, code, how);
+
+    if (worker.killedBy !== "timeout") {
+      this.#log.error(
+        signal === "SIGKILL"
+          ? `Worker (pid:${worker.pid}) was sent SIGKILL! Perhaps out of memory?`
+          : `Worker (pid:${worker.pid}) ${how}`,
+      );
+    }
+    this.#delayRespawn(this.#backoff.recordFailure(this.#runtime.clock.now()), "crashes");
+  }
+
+  #onBootFailure(worker: WorkerRecord, code: number | null, how: string): void {
+    const error = worker.bootError;
+    if (error?.kind === "bind") {
+      this.#log.error(error.message);
+      return this.#halt(EXIT_FAILURE, "Cannot listen.");
+    }
+    const appLoad = error?.kind === "app-load" || code === WORKER_EXIT_APP_LOAD;
+    if (appLoad) {
+      this.#log.error(
+        error ? `App failed to load: ${error.stack ?? error.message}` : `Worker (pid:${worker.pid}) could not load the app`,
+      );
+      // At start there is nothing to protect: stop at once rather than boot a broken app N times.
+      if (!this.#everReady) return this.#halt(EXIT_APP_LOAD_ERROR, "App failed to load.");
+    } else if (worker.killedBy !== "timeout") {
+      this.#log.error(`Worker (pid:${worker.pid}) failed to boot: it ${how}`);
+    }
+    this.#bootFailures++;
+    if (this.#bootFailures >= MAX_BOOT_ATTEMPTS && this.#table.ready().length === 0) {
+      return appLoad
+        ? this.#halt(EXIT_APP_LOAD_ERROR, "App failed to load.")
+        : this.#halt(EXIT_WORKER_BOOT_ERROR, "Worker failed to boot.");
+    }
+    this.#delayRespawn(this.#backoff.recordFailure(this.#runtime.clock.now()), "boot failures");
+  }
+
+  #onWatchdog(worker: WorkerRecord): void {
+    worker.watchdog = undefined;
+    if (!this.#table.has(worker) || (worker.state !== "booting" && worker.state !== "ready")) return;
+    this.#log.critical(`WORKER TIMEOUT (pid:${worker.pid})`);
+    worker.killedBy = "timeout";
+    worker.handle.kill("SIGKILL");
+  }
+
+  #onDeadline(worker: WorkerRecord): void {
+    worker.deadline = undefined;
+    if (!this.#table.has(worker)) return;
+    this.#log.warning(`Worker (pid:${worker.pid}) did not exit in time; sending SIGKILL`);
+    worker.killedBy = "deadline";
+    worker.handle.kill("SIGKILL");
+  }
+
+  // --- the pool ------------------------------------------------------------------------------------
+
+  /** Makes the pool match what is wanted: spawn what is missing, drain what is surplus or retired. */
+  #reconcile(): void {
+    if (this.#phase !== "running") return;
+    const fresh = this.#table.fresh();
+    const missing = this.#desired - fresh.length;
+    if (missing > 0) {
+      if (this.#runtime.clock.now() >= this.#respawnAt) {
+        for (let i = 0; i < missing; i++) this.#spawn();
+      } else {
+        this.#armRespawnTimer();
+      }
+    } else if (missing < 0) {
+      for (const worker of fresh.slice(0, -missing)) this.#retireNow(worker);
+    }
+
+    // A retiring worker keeps serving until a fresh one is ready to take its place, oldest first.
+    let surplus = this.#table.ready().length - this.#desired;
+    for (const worker of this.#table.active()) {
+      if (!worker.retiring) continue;
+      if (worker.state === "booting") this.#stopNow(worker); // never needed: its successor is on the way
+      else if (surplus > 0) {
+        this.#drain(worker);
+        surplus--;
+      }
+    }
+  }
+
+  #retireNow(worker: WorkerRecord): void {
+    if (worker.state === "booting") this.#stopNow(worker);
+    else this.#drain(worker);
+  }
+
+  #spawn(): void {
+    const id = this.#nextId++;
+    const spec = this.#workerSpec(id);
+    let handle;
+    try {
+      handle = this.#runtime.spawnWorker(spec);
+    } catch (error) {
+      this.#log.error(`Cannot start a worker: ${errorMessage(error)}`);
+      this.#delayRespawn(this.#backoff.recordFailure(this.#runtime.clock.now()), "spawn failures");
+      return;
+    }
+    const now = this.#runtime.clock.now();
+    const worker: WorkerRecord = {
+      id,
+      pid: handle.pid,
+      handle,
+      state: "booting",
+      retiring: false,
+      spawnedAt: now,
+      lastSeen: now,
+      served: 0,
+      inFlight: 0,
+      rss: 0,
+    };
+    this.#table.add(worker);
+    handle.onMessage((message) => this.#enqueue({ type: "message", worker, message }));
+    handle.onExit((code, signal) => this.#enqueue({ type: "exit", worker, code, signal }));
+    this.#armWatchdog(worker);
+    this.#log.info(`Booting worker with pid: ${handle.pid}`);
+  }
+
+  #workerSpec(id: number): WorkerSpec {
+    const config = this.#config;
+    const timeoutMs = config.timeout * 1000;
+    const jitter = config.maxRequests > 0 ? Math.floor(this.#random() * (config.maxRequestsJitter + 1)) : 0;
+    return {
+      id,
+      app: config.app,
+      bind: config.bind,
+      backlog: config.backlog,
+      keepaliveMs: config.keepalive * 1000,
+      // Two heartbeats per timeout period, so one late beat never gets a healthy worker killed.
+      heartbeatMs: timeoutMs > 0 ? Math.min(MAX_HEARTBEAT_INTERVAL_MS, timeoutMs / 2) : MAX_HEARTBEAT_INTERVAL_MS,
+      maxRequests: config.maxRequests > 0 ? config.maxRequests + jitter : 0,
+      logLevel: config.logLevel,
+    };
+  }
+
+  /** Asks a worker to finish its requests and exit, killing it after `gracefulTimeout`. */
+  #drain(worker: WorkerRecord): void {
+    worker.state = "draining";
+    this.#clearWatchdog(worker);
+    worker.handle.send({ type: "drain" });
+    this.#setDeadline(worker, this.#config.gracefulTimeout * 1000);
+  }
+
+  /** Asks a worker to exit now, killing it after {@linkcode QUICK_STOP_TIMEOUT_MS}. */
+  #stopNow(worker: WorkerRecord): void {
+    worker.state = "stopping";
+    this.#clearWatchdog(worker);
+    worker.handle.send({ type: "stop" });
+    this.#setDeadline(worker, Math.min(QUICK_STOP_TIMEOUT_MS, this.#config.gracefulTimeout * 1000));
+  }
+
+  #delayRespawn(delayMs: number, what: string): void {
+    if (delayMs <= 0) return;
+    const at = this.#runtime.clock.now() + delayMs;
+    if (at <= this.#respawnAt) return;
+    this.#respawnAt = at;
+    this.#log.warning(
+      `${this.#backoff.streak} ${what} in a row; waiting ${(delayMs / 1000).toFixed(2)}s before starting a worker`,
+    );
+    this.#cancelRespawnTimer();
+  }
+
+  #armRespawnTimer(): void {
+    if (this.#respawnTimer !== undefined) return;
+    const wait = Math.max(0, this.#respawnAt - this.#runtime.clock.now());
+    this.#respawnTimer = this.#runtime.clock.setTimeout(() => this.#enqueue({ type: "respawn" }), wait);
+  }
+
+  #cancelRespawnTimer(): void {
+    if (this.#respawnTimer === undefined) return;
+    this.#runtime.clock.clearTimeout(this.#respawnTimer);
+    this.#respawnTimer = undefined;
+  }
+
+  // --- timers --------------------------------------------------------------------------------------
+
+  #armWatchdog(worker: WorkerRecord): void {
+    if (this.#config.timeout <= 0) return;
+    this.#clearWatchdog(worker);
+    worker.watchdog = this.#runtime.clock.setTimeout(
+      () => this.#enqueue({ type: "watchdog", worker }),
+      this.#config.timeout * 1000,
+    );
+  }
+
+  #clearWatchdog(worker: WorkerRecord): void {
+    if (worker.watchdog === undefined) return;
+    this.#runtime.clock.clearTimeout(worker.watchdog);
+    worker.watchdog = undefined;
+  }
+
+  /** Arms the kill deadline of a worker asked to exit; an earlier deadline already set wins. */
+  #setDeadline(worker: WorkerRecord, ms: number): void {
+    const at = this.#runtime.clock.now() + ms;
+    if (worker.deadlineAt !== undefined && worker.deadlineAt <= at) return;
+    if (worker.deadline !== undefined) this.#runtime.clock.clearTimeout(worker.deadline);
+    worker.deadlineAt = at;
+    worker.deadline = this.#runtime.clock.setTimeout(() => this.#enqueue({ type: "deadline", worker }), ms);
+  }
+
+  #clearTimers(worker: WorkerRecord): void {
+    this.#clearWatchdog(worker);
+    if (worker.deadline !== undefined) this.#runtime.clock.clearTimeout(worker.deadline);
+    worker.deadline = undefined;
+  }
+
+  #finishIfDone(): void {
+    if (this.#phase !== "stopping" || this.#table.size > 0) return;
+    this.#phase = "stopped";
+    this.#cancelRespawnTimer();
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    this.#log.info("Shutting down: Master");
+    if (this.#exitReason) this.#log.error(`Reason: ${this.#exitReason}`);
+    this.#resolveDone(this.#exitCode);
+  }
+}
+
+/** Describes how a process ended: `exited with code 1`, `was killed by SIGTERM`. */
+export function describeExit(code: number | null, signal: string | null): string {
+  if (signal) return `was killed by ${signal}`;
+  return `exited with code ${code ?? "unknown"}`;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errorStack(error: unknown): string {
+  return error instanceof Error ? error.stack ?? error.message : String(error);
+}

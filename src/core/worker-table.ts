@@ -1,0 +1,92 @@
+/**
+ * The master's record of its workers, in spawn order.
+ *
+ * @module
+ */
+
+import type { TimerId } from "./clock.ts";
+import type { BootErrorKind } from "./protocol.ts";
+import type { WorkerHandle } from "../runtime/runtime.ts";
+
+/**
+ * Where a worker is in its life: `booting` until it reports ready, `ready` while it serves,
+ * `draining` once asked to finish its requests and exit, `stopping` once asked to exit now.
+ */
+export type WorkerState = "booting" | "ready" | "draining" | "stopping";
+
+/** Everything the master tracks about one worker. */
+export interface WorkerRecord {
+  id: number;
+  pid: number;
+  handle: WorkerHandle;
+  state: WorkerState;
+  /** Marked for replacement (max requests, reload): drained once a fresh worker is ready to take its place. */
+  retiring: boolean;
+  spawnedAt: number;
+  readyAt?: number;
+  /** When the worker last proved its event loop alive. */
+  lastSeen: number;
+  served: number;
+  inFlight: number;
+  rss: number;
+  bootError?: { kind: BootErrorKind; message: string; stack?: string };
+  /** Set when the master itself killed the worker, so its exit is not reported as a crash. */
+  killedBy?: "timeout" | "deadline";
+  /** Fires when no heartbeat came for `timeout`. */
+  watchdog?: TimerId;
+  /** Fires when a worker asked to exit has not. */
+  deadline?: TimerId;
+  deadlineAt?: number;
+}
+
+/** A read-only view of one worker, for status displays and tests. */
+export type WorkerInfo = Readonly<
+  Pick<WorkerRecord, "id" | "pid" | "state" | "retiring" | "spawnedAt" | "readyAt" | "served" | "inFlight" | "rss">
+>;
+
+/** The workers the master knows of, oldest first. */
+export class WorkerTable {
+  readonly #byId = new Map<number, WorkerRecord>();
+
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  add(worker: WorkerRecord): void {
+    this.#byId.set(worker.id, worker);
+  }
+
+  delete(worker: WorkerRecord): boolean {
+    return this.#byId.delete(worker.id);
+  }
+
+  has(worker: WorkerRecord): boolean {
+    return this.#byId.get(worker.id) === worker;
+  }
+
+  /** Every worker, oldest first (a Map iterates in insertion order and ids only grow). */
+  all(): WorkerRecord[] {
+    return [...this.#byId.values()];
+  }
+
+  /** Workers that serve or will serve: booting or ready. */
+  active(): WorkerRecord[] {
+    return this.all().filter((w) => w.state === "booting" || w.state === "ready");
+  }
+
+  /** Active workers that are not waiting to be replaced: the ones that count toward the pool size. */
+  fresh(): WorkerRecord[] {
+    return this.active().filter((w) => !w.retiring);
+  }
+
+  /** Workers serving requests now, retiring or not. */
+  ready(): WorkerRecord[] {
+    return this.all().filter((w) => w.state === "ready");
+  }
+
+  info(): WorkerInfo[] {
+    return this.all().map(({ id, pid, state, retiring, spawnedAt, readyAt, served, inFlight, rss }) => ({
+      id, pid, state, retiring, spawnedAt, readyAt, served, inFlight, rss,
+    }));
+  }
+}

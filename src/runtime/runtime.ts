@@ -1,0 +1,50 @@
+/**
+ * What the supervisor needs from a runtime, and nothing more. Each adapter implements it with that
+ * runtime's own way to spawn a process and carry messages; the core sees only this shape.
+ *
+ * @module
+ */
+
+import type { Clock } from "../core/clock.ts";
+import type { FromWorker, ListenAddress, ToWorker, WorkerSpec } from "../core/protocol.ts";
+
+/** The runtimes mgr runs on. */
+export type RuntimeName = "node" | "bun" | "deno";
+
+/** Signals the master acts on. */
+export type Signal = "SIGTERM" | "SIGINT" | "SIGQUIT" | "SIGHUP" | "SIGTTIN" | "SIGTTOU" | "SIGUSR1";
+
+/** Signals the master sends to a worker process. */
+export type KillSignal = "SIGTERM" | "SIGKILL" | "SIGINT";
+
+/** The master's side of one runtime. */
+export interface Runtime {
+  name: RuntimeName;
+  /** The runtime's own version, e.g. `20.20.2` for Node, `1.4.5` for Bun. */
+  version: string;
+  /** The master's process id. */
+  pid: number;
+  clock: Clock;
+  /** Starts a worker process that will load the app described by `spec`. */
+  spawnWorker(spec: WorkerSpec): WorkerHandle;
+  /** Calls `fn` each time the master receives `signal`; returns a function that stops listening. */
+  onSignal(signal: Signal, fn: () => void): () => void;
+  /**
+   * Resolves if `address` can be listened on, rejects with an error naming the address if not, so the
+   * master refuses to start instead of booting workers that cannot bind.
+   */
+  checkListen(address: ListenAddress): Promise<void>;
+  cpuCount(): number;
+}
+
+/** The master's handle on one worker process. */
+export interface WorkerHandle {
+  pid: number;
+  /** Sends a message; a worker that is already gone is silently skipped. */
+  send(message: ToWorker): void;
+  /** Calls `fn` for every protocol message the worker sends. */
+  onMessage(fn: (message: FromWorker) => void): void;
+  /** Calls `fn` once when the process has exited: its exit code, or the signal that ended it. */
+  onExit(fn: (code: number | null, signal: string | null) => void): void;
+  kill(signal: KillSignal): void;
+}
