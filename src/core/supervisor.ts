@@ -319,7 +319,7 @@ export class Supervisor {
 
     if (worker.state === "draining" || worker.state === "stopping" || this.#phase !== "running") {
       if (worker.killedBy === "deadline") return; // already logged when the deadline passed
-      if (code === 0) this.#log.info(`Worker exiting (pid: ${worker.pid})`);
+      if (code === 0) this.#log.debug(`Worker (pid:${worker.pid}) exited`);
       else if (this.#phase === "running" || !this.#quick) {
         this.#log.warning(`Worker (pid:${worker.pid}) ${how} while shutting down`);
       }

@@ -1,0 +1,28 @@
+/**
+ * The master's side of Node.
+ *
+ * @module
+ */
+
+import { availableParallelism } from "node:os";
+import { realClock } from "../../src/runtime/real-clock.ts";
+import type { Runtime } from "../../src/runtime/runtime.ts";
+import { checkListen } from "./check-listen.ts";
+import { spawnClusterWorker } from "./spawn.ts";
+
+/** Creates the Node {@linkcode Runtime}: cluster workers, process signals, wall time. */
+export function createNodeRuntime(): Runtime {
+  return {
+    name: "node",
+    version: process.versions.node,
+    pid: process.pid,
+    clock: realClock,
+    spawnWorker: spawnClusterWorker,
+    onSignal(signal, fn) {
+      process.on(signal, fn);
+      return () => process.off(signal, fn);
+    },
+    checkListen,
+    cpuCount: availableParallelism,
+  };
+}

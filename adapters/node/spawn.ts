@@ -1,0 +1,64 @@
+/**
+ * Starting workers as `node:cluster` children.
+ *
+ * Round-robin scheduling keeps the listening socket in the master and hands each connection to a
+ * worker, so a worker can come and go without the port ever refusing a connection.
+ *
+ * @module
+ */
+
+import cluster from "node:cluster";
+import type { Worker } from "node:cluster";
+import { fileURLToPath } from "node:url";
+import { extname } from "node:path";
+import { isFromWorker } from "../../src/core/protocol.ts";
+import type { WorkerSpec } from "../../src/core/protocol.ts";
+import type { WorkerHandle } from "../../src/runtime/runtime.ts";
+
+/** The environment variable that carries a worker's spec, as JSON. */
+export const WORKER_SPEC_ENV = "MGR_WORKER_SPEC";
+
+// The entry sits next to this file, compiled (`.js`) or not (`.ts`, when run by a TypeScript-aware tool).
+const WORKER_ENTRY = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+let primaryReady = false;
+
+function setupPrimary(): void {
+  if (primaryReady) return;
+  primaryReady = true;
+  // Round-robin is Node's default on Linux, but NODE_CLUSTER_SCHED_POLICY may say otherwise; mgr's
+  // zero-downtime swaps rely on the primary owning the socket, so it is set explicitly.
+  cluster.schedulingPolicy = cluster.SCHED_RR;
+  cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
+}
+
+/** Forks one cluster worker for `spec`. */
+export function spawnClusterWorker(spec: WorkerSpec): WorkerHandle {
+  setupPrimary();
+  const worker: Worker = cluster.fork({ [WORKER_SPEC_ENV]: JSON.stringify(spec) });
+  const pid = worker.process.pid;
+  if (pid === undefined) throw new Error("Cannot start a worker: node:cluster returned no process");
+  // A send to a worker that just died fails with EPIPE; its exit event tells the master what happened.
+  worker.on("error", () => {});
+  return {
+    pid,
+    send(message) {
+      if (worker.isConnected()) worker.send(message, undefined, () => {});
+    },
+    onMessage(fn) {
+      worker.on("message", (message: unknown) => {
+        if (isFromWorker(message)) fn(message);
+      });
+    },
+    onExit(fn) {
+      worker.once("exit", (code: number | null, signal: string | null) => fn(code, signal));
+    },
+    kill(signal) {
+      try {
+        worker.process.kill(signal);
+      } catch {
+        // Already gone: the exit event is on its way.
+      }
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The worker's side of Node: a `node:cluster` child talking to the master over the cluster channel.
+ *
+ * @module
+ */
+
+import { isToWorker } from "../../src/core/protocol.ts";
+import type { WorkerSpec } from "../../src/core/protocol.ts";
+import type { WorkerHost } from "../../src/runtime/worker-host.ts";
+import { importModule } from "./import-module.ts";
+import { serveNode } from "./serve.ts";
+import { WORKER_SPEC_ENV } from "./spawn.ts";
+
+/** Reads this worker's spec from the environment and builds its {@linkcode WorkerHost}. */
+export function createNodeWorkerHost(): WorkerHost {
+  const raw = process.env[WORKER_SPEC_ENV];
+  if (!raw || !process.send) {
+    throw new Error("Cannot run a worker: this process was not started by the mgr master");
+  }
+  // The app has no use for it, and its own child processes must not mistake themselves for workers.
+  delete process.env[WORKER_SPEC_ENV];
+  const spec = JSON.parse(raw) as WorkerSpec;
+  return {
+    spec,
+    pid: process.pid,
+    send(message) {
+      return new Promise((resolve) => {
+        if (!process.connected || !process.send) return resolve();
+        process.send(message, undefined, {}, () => resolve());
+      });
+    },
+    onMessage(fn) {
+      process.on("message", (message: unknown) => {
+        if (isToWorker(message)) fn(message);
+      });
+    },
+    onParentLost(fn) {
+      process.once("disconnect", fn);
+    },
+    onSignal(signal, fn) {
+      process.on(signal, fn);
+    },
+    importModule,
+    serve: serveNode,
+    rss: () => process.memoryUsage.rss(),
+    writeError(line) {
+      process.stderr.write(`${line}\n`);
+    },
+    exit(code) {
+      process.exit(code);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * Loads the adapter of one runtime. Each is imported dynamically, so a runtime never parses another's code.
+ *
+ * @module
+ */
+
+import type { Runtime, RuntimeName } from "../runtime/runtime.ts";
+
+/** Creates the master's {@linkcode Runtime} for `name`. */
+export async function loadRuntime(name: RuntimeName): Promise<Runtime> {
+  switch (name) {
+    case "node": {
+      const { createNodeRuntime } = await import("../../adapters/node/mod.ts");
+      return createNodeRuntime();
+    }
+    case "bun":
+    case "deno":
+      throw new Error(`Cannot start: mgr does not run on ${name} yet; run it with Node (npx mgr)`);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * What the shared worker loop needs from a runtime, on the worker's side: a channel to the master,
+ * signals, and a server that can drain without losing a request.
+ *
+ * @module
+ */
+
+import type { FromWorker, ListenAddress, ToWorker, WorkerSpec } from "../core/protocol.ts";
+import type { FetchHandler } from "./app.ts";
+
+/** Options of {@linkcode WorkerHost.serve}. */
+export interface ServeOptions {
+  bind: ListenAddress[];
+  backlog: number;
+  /** How long an idle keep-alive connection stays open, in milliseconds. */
+  keepaliveMs: number;
+}
+
+/** A server a worker runs with its runtime's native HTTP stack. */
+export interface WorkerServer {
+  /**
+   * Stops accepting connections, tells every client from now on to close (`Connection: close`),
+   * closes keep-alive connections once they have been idle for a short grace, and resolves when the
+   * last connection is gone.
+   */
+  drain(): Promise<void>;
+  /** Closes every connection now. */
+  close(): void;
+}
+
+/** An address a worker could not listen on. */
+export class ListenError extends Error {
+  override name = "ListenError";
+  constructor(readonly address: ListenAddress, readonly reason: string) {
+    super(`Cannot listen on ${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}: ${reason}`);
+  }
+}
+
+/** The worker's side of one runtime. */
+export interface WorkerHost {
+  spec: WorkerSpec;
+  pid: number;
+  /** Sends a message to the master; resolves once the channel has taken it. Never rejects. */
+  send(message: FromWorker): Promise<void>;
+  onMessage(fn: (message: ToWorker) => void): void;
+  /** Calls `fn` once if the master goes away (killed, crashed) while this worker runs. */
+  onParentLost(fn: () => void): void;
+  onSignal(signal: "SIGTERM" | "SIGINT" | "SIGQUIT", fn: () => void): void;
+  /** Imports a module by URL, with whatever the runtime needs to read TypeScript. */
+  importModule(url: string): Promise<unknown>;
+  /**
+   * Serves `handler` on every address in `options.bind`.
+   *
+   * @throws {ListenError} when an address cannot be listened on.
+   */
+  serve(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer>;
+  /** Resident set size of this process, in bytes. */
+  rss(): number;
+  writeError(line: string): void;
+  exit(code: number): never;
+}

@@ -1,0 +1,136 @@
+/**
+ * The worker loop, written once for every runtime: load the app, run its setup, serve, prove the
+ * event loop alive, count requests, ask to retire, and drain on request.
+ *
+ * @module
+ */
+
+import { createLogger } from "../core/logger.ts";
+import { WORKER_EXIT_APP_LOAD, WORKER_EXIT_BOOT } from "../core/protocol.ts";
+import { loadApp } from "./app.ts";
+import type { FetchHandler, LoadedApp } from "./app.ts";
+import { ListenError } from "./worker-host.ts";
+import type { WorkerHost, WorkerServer } from "./worker-host.ts";
+
+/** How long a worker whose master is gone may take to finish its requests, in milliseconds. */
+export const PARENT_LOST_GRACE_MS = 1_000;
+
+type WorkerState = "booting" | "serving" | "draining";
+
+/**
+ * Runs one worker until it exits. The host supplies the runtime: the channel, the server, signals.
+ *
+ * @example
+ * ```ts
+ * await runWorker(createNodeWorkerHost());
+ * ```
+ */
+export async function runWorker(host: WorkerHost): Promise<void> {
+  const { spec } = host;
+  const log = createLogger({ level: spec.logLevel, pid: host.pid, write: (line) => host.writeError(line) });
+  let state: WorkerState = "booting";
+  let served = 0;
+  let inFlight = 0;
+  let retireSent = false;
+  let app: LoadedApp | undefined;
+  let server: WorkerServer | undefined;
+  // A drain can arrive while the boot sequence awaits; a function keeps TypeScript from narrowing `state`.
+  const drainRequested = () => state === "draining";
+
+  // Started before the app is imported: a module that blocks its event loop at import time stops
+  // the heartbeat, and the master's timeout catches it like any hung worker.
+  const heartbeat = setInterval(() => {
+    void host.send({ type: "heartbeat", served, inFlight, rss: host.rss() });
+  }, spec.heartbeatMs);
+
+  const finish = async (graceMs?: number): Promise<never> => {
+    if (server) {
+      const drained = server.drain();
+      if (graceMs === undefined) await drained;
+      else await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, graceMs))]);
+    }
+    if (app?.teardown) {
+      try {
+        await app.teardown();
+      } catch (error) {
+        log.error(`teardown() failed: ${stackOf(error)}`);
+      }
+    }
+    clearInterval(heartbeat);
+    log.info(`Worker exiting (pid: ${host.pid})`);
+    return host.exit(0);
+  };
+
+  const drain = (graceMs?: number) => {
+    if (state === "draining") return;
+    const booting = state === "booting";
+    state = "draining";
+    // A worker still booting finishes booting first; the boot sequence sees the state and stops.
+    if (!booting) void finish(graceMs);
+  };
+  const stopNow = () => host.exit(0);
+
+  host.onMessage((message) => (message.type === "drain" ? drain() : stopNow()));
+  host.onSignal("SIGTERM", () => drain());
+  host.onSignal("SIGINT", stopNow);
+  host.onSignal("SIGQUIT", stopNow);
+  host.onParentLost(() => {
+    log.warning(`Master is gone; worker (pid: ${host.pid}) is exiting`);
+    if (state === "booting") return stopNow();
+    drain(PARENT_LOST_GRACE_MS);
+    // Never outlive the master by more than the grace, whatever the drain or teardown is doing.
+    setTimeout(stopNow, PARENT_LOST_GRACE_MS * 2).unref?.();
+  });
+
+  try {
+    app = await loadApp(spec.app, (url) => host.importModule(url));
+    if (app.setup) await app.setup();
+  } catch (error) {
+    clearInterval(heartbeat);
+    await host.send({ type: "boot-error", kind: "app-load", message: messageOf(error), stack: stackOf(error) });
+    return host.exit(WORKER_EXIT_APP_LOAD);
+  }
+  await host.send({ type: "booted" });
+  if (drainRequested()) return finish();
+
+  const { fetch } = app;
+  const handler: FetchHandler = async (request, info) => {
+    inFlight++;
+    try {
+      return await fetch(request, info);
+    } catch (error) {
+      log.error(`Error handling request ${request.method} ${request.url}: ${stackOf(error)}`);
+      return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain" } });
+    } finally {
+      inFlight--;
+      served++;
+      if (spec.maxRequests > 0 && !retireSent && served >= spec.maxRequests) {
+        retireSent = true;
+        void host.send({ type: "retire", served });
+      }
+    }
+  };
+
+  try {
+    server = await host.serve(handler, { bind: spec.bind, backlog: spec.backlog, keepaliveMs: spec.keepaliveMs });
+  } catch (error) {
+    clearInterval(heartbeat);
+    if (error instanceof ListenError) {
+      await host.send({ type: "boot-error", kind: "bind", message: error.message });
+    } else {
+      log.error(`Cannot serve: ${stackOf(error)}`);
+    }
+    return host.exit(WORKER_EXIT_BOOT);
+  }
+  if (drainRequested()) return finish();
+  state = "serving";
+  await host.send({ type: "ready" });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function stackOf(error: unknown): string {
+  return error instanceof Error ? error.stack ?? error.message : String(error);
+}
