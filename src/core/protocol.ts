@@ -25,6 +25,11 @@ export interface WorkerSpec {
   keepaliveMs: number;
   /** How often the worker proves its event loop is alive, in milliseconds. */
   heartbeatMs: number;
+  /**
+   * Boot as a spare: import the app and run setup, then wait for a `serve` message before listening,
+   * so the master can put it to work the moment another worker has to go.
+   */
+  standby: boolean;
   /** Ask to be retired after this many requests; 0 means never. Jitter is already applied. */
   maxRequests: number;
   logLevel: LogLevel;
@@ -38,7 +43,7 @@ export type BootErrorKind = "app-load" | "bind";
 
 /** Worker → master. */
 export type FromWorker =
-  /** The app module was imported and its `setup()` finished. */
+  /** The app module was imported and its `setup()` finished; a spare now waits for `serve`. */
   | { type: "booted" }
   /** The worker is listening and serving. */
   | { type: "ready" }
@@ -51,6 +56,8 @@ export type FromWorker =
 
 /** Master → worker. */
 export type ToWorker =
+  /** Start listening (a spare, booted with `standby`). */
+  | { type: "serve" }
   /** Stop accepting, finish in-flight requests, close keep-alive connections, run teardown, exit. */
   | { type: "drain" }
   /** Exit now. */
@@ -73,5 +80,5 @@ export function isFromWorker(value: unknown): value is FromWorker {
 export function isToWorker(value: unknown): value is ToWorker {
   if (typeof value !== "object" || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return type === "drain" || type === "stop";
+  return type === "serve" || type === "drain" || type === "stop";
 }

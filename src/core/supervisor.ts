@@ -12,7 +12,7 @@
 import type { Config } from "./config.ts";
 import { formatAddress } from "./config.ts";
 import type { Logger } from "./logger.ts";
-import type { FromWorker, WorkerSpec } from "./protocol.ts";
+import type { FromWorker, ToWorker, WorkerSpec } from "./protocol.ts";
 import { WORKER_EXIT_APP_LOAD } from "./protocol.ts";
 import { EXIT_APP_LOAD_ERROR, EXIT_FAILURE, EXIT_OK, EXIT_WORKER_BOOT_ERROR } from "./exit-codes.ts";
 import { RestartBackoff } from "./restart-backoff.ts";
@@ -24,6 +24,13 @@ import type { Runtime, Signal } from "../runtime/runtime.ts";
 export const MAX_BOOT_ATTEMPTS = 5;
 /** How long a worker told to exit now may take before it is killed, in milliseconds. */
 export const QUICK_STOP_TIMEOUT_MS = 2_000;
+/**
+ * Spares kept booted while max-requests recycling is on. A retiring worker is then replaced in the time
+ * a spare takes to start listening (milliseconds), not the time a worker takes to boot, so under any
+ * load a worker serves close to its max-requests, and capacity still never dips. One is enough because
+ * jitter spreads retirements out; when two coincide, the second replacement boots cold.
+ */
+export const SPARE_WORKERS_WHEN_RECYCLING = 1;
 /** The longest interval between heartbeats, in milliseconds. */
 export const MAX_HEARTBEAT_INTERVAL_MS = 1_000;
 
@@ -268,9 +275,15 @@ export class Supervisor {
   #onMessage(worker: WorkerRecord, message: FromWorker): void {
     if (!this.#table.has(worker)) return;
     worker.lastSeen = this.#runtime.clock.now();
+    if (worker.outbox) {
+      const held = worker.outbox;
+      worker.outbox = undefined;
+      for (const message of held) worker.handle.send(message);
+    }
     if (worker.state === "booting" || worker.state === "ready") this.#armWatchdog(worker);
     switch (message.type) {
       case "booted":
+        worker.bootedAt = this.#runtime.clock.now();
         this.#log.debug(`Worker (pid:${worker.pid}) imported the app`);
         return;
       case "ready":
@@ -293,7 +306,7 @@ export class Supervisor {
   }
 
   #onReady(worker: WorkerRecord): void {
-    if (worker.state !== "booting") return;
+    if (worker.state !== "booting" || worker.spare) return;
     worker.state = "ready";
     worker.readyAt = this.#runtime.clock.now();
     this.#bootFailures = 0;
@@ -326,7 +339,9 @@ export class Supervisor {
       return;
     }
 
-    if (worker.readyAt === undefined) return this.#onBootFailure(worker, code, how);
+    // A spare that had booted did boot: its death is a crash like any other.
+    const booted = worker.readyAt !== undefined || (worker.spare && worker.bootedAt !== undefined);
+    if (!booted) return this.#onBootFailure(worker, code, how);
 
     if (worker.killedBy !== "timeout") {
       this.#log.error(
@@ -385,15 +400,24 @@ export class Supervisor {
   #reconcile(): void {
     if (this.#phase !== "running") return;
     const fresh = this.#table.fresh();
-    const missing = this.#desired - fresh.length;
-    if (missing > 0) {
+    let missing = this.#desired - fresh.length;
+    if (missing < 0) {
+      for (const worker of fresh.slice(0, -missing)) this.#retireNow(worker);
+    }
+    for (const spare of this.#table.spares()) {
+      if (missing <= 0) break;
+      this.#promote(spare);
+      missing--;
+    }
+    const wantedSpares = this.#config.maxRequests > 0 ? SPARE_WORKERS_WHEN_RECYCLING : 0;
+    const missingSpares = Math.max(0, wantedSpares - this.#table.spares().length);
+    if (missing > 0 || missingSpares > 0) {
       if (this.#runtime.clock.now() >= this.#respawnAt) {
-        for (let i = 0; i < missing; i++) this.#spawn();
+        for (let i = 0; i < missing; i++) this.#spawn(false);
+        for (let i = 0; i < missingSpares; i++) this.#spawn(true);
       } else {
         this.#armRespawnTimer();
       }
-    } else if (missing < 0) {
-      for (const worker of fresh.slice(0, -missing)) this.#retireNow(worker);
     }
 
     // A retiring worker keeps serving until a fresh one is ready to take its place, oldest first.
@@ -413,9 +437,16 @@ export class Supervisor {
     else this.#drain(worker);
   }
 
-  #spawn(): void {
+  /** Puts a spare to work: it starts listening and counts toward the pool from now on. */
+  #promote(worker: WorkerRecord): void {
+    worker.spare = false;
+    this.#send(worker, { type: "serve" });
+    this.#log.info(`Promoting spare worker (pid:${worker.pid})`);
+  }
+
+  #spawn(spare: boolean): void {
     const id = this.#nextId++;
-    const spec = this.#workerSpec(id);
+    const spec = this.#workerSpec(id, spare);
     let handle;
     try {
       handle = this.#runtime.spawnWorker(spec);
@@ -431,8 +462,10 @@ export class Supervisor {
       handle,
       state: "booting",
       retiring: false,
+      spare,
       spawnedAt: now,
       lastSeen: now,
+      outbox: [],
       served: 0,
       inFlight: 0,
       rss: 0,
@@ -441,10 +474,10 @@ export class Supervisor {
     handle.onMessage((message) => this.#enqueue({ type: "message", worker, message }));
     handle.onExit((code, signal) => this.#enqueue({ type: "exit", worker, code, signal }));
     this.#armWatchdog(worker);
-    this.#log.info(`Booting worker with pid: ${handle.pid}`);
+    this.#log.info(`Booting ${spare ? "spare " : ""}worker with pid: ${handle.pid}`);
   }
 
-  #workerSpec(id: number): WorkerSpec {
+  #workerSpec(id: number, standby: boolean): WorkerSpec {
     const config = this.#config;
     const timeoutMs = config.timeout * 1000;
     const jitter = config.maxRequests > 0 ? Math.floor(this.#random() * (config.maxRequestsJitter + 1)) : 0;
@@ -456,6 +489,7 @@ export class Supervisor {
       keepaliveMs: config.keepalive * 1000,
       // Two heartbeats per timeout period, so one late beat never gets a healthy worker killed.
       heartbeatMs: timeoutMs > 0 ? Math.min(MAX_HEARTBEAT_INTERVAL_MS, timeoutMs / 2) : MAX_HEARTBEAT_INTERVAL_MS,
+      standby,
       maxRequests: config.maxRequests > 0 ? config.maxRequests + jitter : 0,
       logLevel: config.logLevel,
     };
@@ -465,7 +499,7 @@ export class Supervisor {
   #drain(worker: WorkerRecord): void {
     worker.state = "draining";
     this.#clearWatchdog(worker);
-    worker.handle.send({ type: "drain" });
+    this.#send(worker, { type: "drain" });
     this.#setDeadline(worker, this.#config.gracefulTimeout * 1000);
   }
 
@@ -473,8 +507,14 @@ export class Supervisor {
   #stopNow(worker: WorkerRecord): void {
     worker.state = "stopping";
     this.#clearWatchdog(worker);
-    worker.handle.send({ type: "stop" });
+    this.#send(worker, { type: "stop" });
     this.#setDeadline(worker, Math.min(QUICK_STOP_TIMEOUT_MS, this.#config.gracefulTimeout * 1000));
+  }
+
+  /** Sends a message, or holds it until the worker has first spoken. */
+  #send(worker: WorkerRecord, message: ToWorker): void {
+    if (worker.outbox) worker.outbox.push(message);
+    else worker.handle.send(message);
   }
 
   #delayRespawn(delayMs: number, what: string): void {

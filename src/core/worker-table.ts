@@ -5,7 +5,7 @@
  */
 
 import type { TimerId } from "./clock.ts";
-import type { BootErrorKind } from "./protocol.ts";
+import type { BootErrorKind, ToWorker } from "./protocol.ts";
 import type { WorkerHandle } from "../runtime/runtime.ts";
 
 /**
@@ -22,10 +22,19 @@ export interface WorkerRecord {
   state: WorkerState;
   /** Marked for replacement (max requests, reload): drained once a fresh worker is ready to take its place. */
   retiring: boolean;
+  /** A spare: booted with the app loaded, not listening until the master promotes it. */
+  spare: boolean;
   spawnedAt: number;
+  /** When the worker reported its app imported and set up. */
+  bootedAt?: number;
   readyAt?: number;
   /** When the worker last proved its event loop alive. */
   lastSeen: number;
+  /**
+   * Messages held until the worker first speaks: before then its runtime may not be listening on the
+   * channel yet, and a message sent too early would be lost.
+   */
+  outbox: ToWorker[] | undefined;
   served: number;
   inFlight: number;
   rss: number;
@@ -41,7 +50,7 @@ export interface WorkerRecord {
 
 /** A read-only view of one worker, for status displays and tests. */
 export type WorkerInfo = Readonly<
-  Pick<WorkerRecord, "id" | "pid" | "state" | "retiring" | "spawnedAt" | "readyAt" | "served" | "inFlight" | "rss">
+  Pick<WorkerRecord, "id" | "pid" | "state" | "retiring" | "spare" | "spawnedAt" | "readyAt" | "served" | "inFlight" | "rss">
 >;
 
 /** The workers the master knows of, oldest first. */
@@ -74,9 +83,15 @@ export class WorkerTable {
     return this.all().filter((w) => w.state === "booting" || w.state === "ready");
   }
 
-  /** Active workers that are not waiting to be replaced: the ones that count toward the pool size. */
+  /** Active workers that are neither spares nor waiting to be replaced: the ones that make the pool size. */
   fresh(): WorkerRecord[] {
-    return this.active().filter((w) => !w.retiring);
+    return this.active().filter((w) => !w.retiring && !w.spare);
+  }
+
+  /** Spares not yet promoted, booted ones first: those can serve at once. */
+  spares(): WorkerRecord[] {
+    const spares = this.active().filter((w) => w.spare && !w.retiring);
+    return [...spares.filter((w) => w.bootedAt !== undefined), ...spares.filter((w) => w.bootedAt === undefined)];
   }
 
   /** Workers serving requests now, retiring or not. */
@@ -85,8 +100,8 @@ export class WorkerTable {
   }
 
   info(): WorkerInfo[] {
-    return this.all().map(({ id, pid, state, retiring, spawnedAt, readyAt, served, inFlight, rss }) => ({
-      id, pid, state, retiring, spawnedAt, readyAt, served, inFlight, rss,
+    return this.all().map(({ id, pid, state, retiring, spare, spawnedAt, readyAt, served, inFlight, rss }) => ({
+      id, pid, state, retiring, spare, spawnedAt, readyAt, served, inFlight, rss,
     }));
   }
 }

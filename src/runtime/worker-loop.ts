@@ -61,16 +61,26 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     return host.exit(0);
   };
 
+  let onDrainStarted: () => void = () => {};
+  const drainStarted = new Promise<void>((resolve) => (onDrainStarted = resolve));
   const drain = (graceMs?: number) => {
     if (state === "draining") return;
     const booting = state === "booting";
     state = "draining";
+    onDrainStarted();
     // A worker still booting finishes booting first; the boot sequence sees the state and stops.
     if (!booting) void finish(graceMs);
   };
   const stopNow = () => host.exit(0);
 
-  host.onMessage((message) => (message.type === "drain" ? drain() : stopNow()));
+  let startServing: () => void = () => {};
+  const serveRequested = spec.standby ? new Promise<void>((resolve) => (startServing = resolve)) : Promise.resolve();
+
+  host.onMessage((message) => {
+    if (message.type === "serve") startServing();
+    else if (message.type === "drain") drain();
+    else stopNow();
+  });
   host.onSignal("SIGTERM", () => drain());
   host.onSignal("SIGINT", stopNow);
   host.onSignal("SIGQUIT", stopNow);
@@ -82,6 +92,10 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     setTimeout(stopNow, PARENT_LOST_GRACE_MS * 2).unref?.();
   });
 
+  // The first word to the master: it holds its messages until it hears from us, since a message that
+  // arrives before the handlers above are in place would be lost.
+  void host.send({ type: "heartbeat", served, inFlight, rss: host.rss() });
+
   try {
     app = await loadApp(spec.app, (url) => host.importModule(url));
     if (app.setup) await app.setup();
@@ -91,6 +105,8 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     return host.exit(WORKER_EXIT_APP_LOAD);
   }
   await host.send({ type: "booted" });
+  // A spare waits here, app loaded, until the master needs it; a drain meanwhile ends it.
+  await Promise.race([serveRequested, drainStarted]);
   if (drainRequested()) return finish();
 
   const { fetch } = app;

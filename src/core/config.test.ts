@@ -1,0 +1,224 @@
+import { describe, expect, it } from "vitest";
+import {
+  type Config,
+  ConfigError,
+  DEFAULT_BIND,
+  DEFAULTS,
+  formatAddress,
+  LOG_LEVELS,
+  parseBind,
+  validateValue,
+} from "./config.ts";
+
+/** Runs `fn`, expecting a ConfigError, and returns it. */
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected a ConfigError, got none");
+}
+
+describe("DEFAULTS", () => {
+  it("follows Gunicorn's defaults, listening on loopback only", () => {
+    expect(DEFAULTS).toEqual({
+      bind: [{ host: "127.0.0.1", port: 8000 }],
+      backlog: 2048,
+      timeout: 30,
+      gracefulTimeout: 30,
+      keepalive: 5,
+      maxRequests: 0,
+      maxRequestsJitter: 0,
+      logLevel: "info",
+    });
+    expect(LOG_LEVELS).toEqual(["debug", "info", "warning", "error", "critical"]);
+  });
+});
+
+describe("validateValue", () => {
+  const good: [keyof Config, unknown, unknown][] = [
+    ["app", "app.ts", "app.ts"],
+    ["app", "/srv/app.ts:api", "/srv/app.ts:api"],
+    ["workers", 1, 1],
+    ["workers", 16, 16],
+    ["workers", "4", 4],
+    ["backlog", 1, 1],
+    ["backlog", "2048", 2048],
+    ["timeout", 0, 0],
+    ["timeout", 30, 30],
+    ["timeout", "2.5", 2.5],
+    ["gracefulTimeout", 0, 0],
+    ["gracefulTimeout", "10", 10],
+    ["keepalive", 0.5, 0.5],
+    ["keepalive", "5", 5],
+    ["maxRequests", 0, 0],
+    ["maxRequests", "1000", 1000],
+    ["maxRequestsJitter", 0, 0],
+    ["maxRequestsJitter", 50, 50],
+    ["logLevel", "debug", "debug"],
+    ["logLevel", "critical", "critical"],
+    ["bind", "0.0.0.0:8080", [{ host: "0.0.0.0", port: 8080 }]],
+    ["bind", ["127.0.0.1:8000", "[::1]:8001"], [{ host: "127.0.0.1", port: 8000 }, { host: "::1", port: 8001 }]],
+    ["bind", { host: "localhost", port: 3000 }, [{ host: "localhost", port: 3000 }]],
+    ["bind", ["a:1", { host: "b", port: 65535 }], [{ host: "a", port: 1 }, { host: "b", port: 65535 }]],
+  ];
+
+  it.each(good)("accepts %s = %j", (key, value, expected) => {
+    expect(validateValue(key, value)).toEqual(expected);
+  });
+
+  const bad: [keyof Config, unknown, string][] = [
+    ["app", "", "a module path"],
+    ["app", "   ", "a module path"],
+    ["app", 42, "a module path"],
+    ["app", undefined, "a module path"],
+    ["workers", 0, "an integer >= 1"],
+    ["workers", -1, "an integer >= 1"],
+    ["workers", 1.5, "an integer >= 1"],
+    ["workers", "two", "an integer >= 1"],
+    ["workers", "", "an integer >= 1"],
+    ["workers", null, "an integer >= 1"],
+    ["workers", true, "an integer >= 1"],
+    ["backlog", 0, "an integer >= 1"],
+    ["backlog", "lots", "an integer >= 1"],
+    ["timeout", -1, "a number of seconds >= 0"],
+    ["timeout", "soon", "a number of seconds >= 0"],
+    ["timeout", Number.POSITIVE_INFINITY, "a number of seconds >= 0"],
+    ["gracefulTimeout", -0.5, "a number of seconds >= 0"],
+    ["gracefulTimeout", "", "a number of seconds >= 0"],
+    ["keepalive", Number.NaN, "a number of seconds >= 0"],
+    ["keepalive", "5s", "a number of seconds >= 0"],
+    ["maxRequests", -1, "an integer >= 0"],
+    ["maxRequests", 10.5, "an integer >= 0"],
+    ["maxRequestsJitter", -5, "an integer >= 0"],
+    ["maxRequestsJitter", "some", "an integer >= 0"],
+    ["logLevel", "verbose", "one of debug, info, warning, error, critical"],
+    ["logLevel", "INFO", "one of debug, info, warning, error, critical"],
+    ["logLevel", 1, "one of debug, info, warning, error, critical"],
+    ["bind", [], "at least one HOST:PORT"],
+    ["bind", "localhost:0", "HOST:PORT"],
+    ["bind", { host: "localhost", port: 70_000 }, "HOST:PORT"],
+    ["bind", { host: "localhost" }, "HOST:PORT"],
+    ["bind", null, "HOST:PORT"],
+    ["bind", 8000, "HOST:PORT"],
+  ];
+
+  it.each(bad)("rejects %s = %j with a ConfigError naming the key and the value", (key, value, expected) => {
+    const error = configError(() => validateValue(key, value));
+    expect(error.key).toBe(key);
+    expect(error.value).toBe(value);
+    expect(error.expected).toContain(expected);
+    expect(error.name).toBe("ConfigError");
+    expect(error.message).toContain(`option \`${key}\``);
+    expect(error.message).toContain(expected);
+  });
+
+  it("quotes the value in the message, strings as typed and other values as JSON", () => {
+    expect(configError(() => validateValue("workers", 0)).message).toBe(
+      "option `workers` must be an integer >= 1, got `0`",
+    );
+    expect(configError(() => validateValue("workers", "two")).message).toBe(
+      "option `workers` must be an integer >= 1, got `two`",
+    );
+    expect(configError(() => validateValue("timeout", -1)).message).toBe(
+      "option `timeout` must be a number of seconds >= 0, got `-1`",
+    );
+    expect(configError(() => validateValue("logLevel", "verbose")).message).toBe(
+      "option `logLevel` must be one of debug, info, warning, error, critical, got `verbose`",
+    );
+    expect(configError(() => validateValue("bind", [])).message).toBe(
+      "option `bind` must be at least one HOST:PORT, got `[]`",
+    );
+    expect(configError(() => validateValue("bind", { host: "a", port: 0 })).message).toContain(
+      'got `{"host":"a","port":0}`',
+    );
+  });
+
+  it("names the bad entry of a bind list, under the key `bind`", () => {
+    const error = configError(() => validateValue("bind", ["127.0.0.1:8000", "127.0.0.1:99999"]));
+    expect(error.key).toBe("bind");
+    expect(error.value).toBe("127.0.0.1:99999");
+    expect(error.message).toContain("got `127.0.0.1:99999`");
+  });
+});
+
+describe("parseBind", () => {
+  it.each([
+    ["127.0.0.1:8000", { host: "127.0.0.1", port: 8000 }],
+    ["0.0.0.0:80", { host: "0.0.0.0", port: 80 }],
+    ["localhost:1", { host: "localhost", port: 1 }],
+    ["example.com:65535", { host: "example.com", port: 65535 }],
+    ["[::1]:8080", { host: "::1", port: 8080 }],
+    ["[::]:443", { host: "::", port: 443 }],
+    ["[fe80::1%eth0]:9000", { host: "fe80::1%eth0", port: 9000 }],
+  ])("reads %s", (text, expected) => {
+    expect(parseBind(text)).toEqual(expected);
+  });
+
+  it("gives a bare host port 8000", () => {
+    expect(DEFAULT_BIND.port).toBe(8000);
+    expect(parseBind("0.0.0.0")).toEqual({ host: "0.0.0.0", port: 8000 });
+    expect(parseBind("localhost")).toEqual({ host: "localhost", port: 8000 });
+    expect(parseBind("[::1]")).toEqual({ host: "::1", port: 8000 });
+  });
+
+  it.each([
+    "127.0.0.1:0",
+    "127.0.0.1:65536",
+    "127.0.0.1:99999",
+    "127.0.0.1:-1",
+    "127.0.0.1:",
+    "127.0.0.1:http",
+    "127.0.0.1:80.5",
+    ":8000",
+    "",
+    "[::1]:0",
+    "[::1]:65536",
+  ])("rejects %j", (text) => {
+    const error = configError(() => parseBind(text));
+    expect(error.key).toBe("bind");
+    expect(error.value).toBe(text);
+    expect(error.message).toContain("option `bind`");
+    expect(error.message).toContain(`got \`${text}\``);
+    expect(error.message).toContain("PORT from 1 to 65535");
+  });
+
+  it("rejects a host with stray brackets", () => {
+    for (const text of ["[]:8000", "[localhost:8000", "localhost]"]) {
+      const error = configError(() => parseBind(text));
+      expect(error.value).toBe(text);
+      expect(error.message).toContain(`got \`${text}\``);
+    }
+  });
+
+  it("asks for brackets around an IPv6 host", () => {
+    for (const text of ["::1", "::1:8080", "fe80::1"]) {
+      const error = configError(() => parseBind(text));
+      expect(error.message).toContain("write IPv6 hosts in brackets");
+      expect(error.message).toContain(`got \`${text}\``);
+    }
+  });
+
+  it("rejects unix sockets, saying they are not supported", () => {
+    const error = configError(() => parseBind("unix:/tmp/mgr.sock"));
+    expect(error.value).toBe("unix:/tmp/mgr.sock");
+    expect(error.message).toContain("unix sockets are not supported");
+    expect(error.message).toContain("got `unix:/tmp/mgr.sock`");
+  });
+
+  it("names the key it is given", () => {
+    const error = configError(() => parseBind("localhost:0", "--bind"));
+    expect(error.key).toBe("--bind");
+    expect(error.message).toContain("option `--bind`");
+  });
+});
+
+describe("formatAddress", () => {
+  it("writes addresses the way users type them", () => {
+    expect(formatAddress({ host: "127.0.0.1", port: 8000 })).toBe("127.0.0.1:8000");
+    expect(formatAddress({ host: "::1", port: 8000 })).toBe("[::1]:8000");
+    expect(formatAddress(parseBind("[::]:80"))).toBe("[::]:80");
+  });
+});

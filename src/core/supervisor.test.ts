@@ -1,0 +1,803 @@
+import { describe, expect, it } from "vitest";
+import { FakeClock } from "../../test/support/fake-clock.ts";
+import { FakeRuntime } from "../../test/support/fake-runtime.ts";
+import { type Config, DEFAULTS } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import type { FromWorker } from "./protocol.ts";
+import { RESTART_BACKOFF_CAP_MS, RESTART_STREAK_WINDOW_MS } from "./restart-backoff.ts";
+import {
+  createSupervisor,
+  HANDLED_SIGNALS,
+  MAX_BOOT_ATTEMPTS,
+  MAX_HEARTBEAT_INTERVAL_MS,
+  QUICK_STOP_TIMEOUT_MS,
+  type Supervisor,
+} from "./supervisor.ts";
+
+/** A config for tests: the defaults, two workers, then `overrides`. */
+function config(overrides: Partial<Config> = {}): Config {
+  return { ...DEFAULTS, app: "/app.ts", workers: 2, ...overrides };
+}
+
+interface Harness {
+  clock: FakeClock;
+  runtime: FakeRuntime;
+  sup: Supervisor;
+  /** Every log line as written. */
+  lines: string[];
+  /** Log lines without the timestamp and pid: `[INFO] Booting worker with pid: 2000`. */
+  messages(): string[];
+  /** Log lines that contain `text`. */
+  logged(text: string): string[];
+}
+
+function harness(overrides: Partial<Config> = {}, random: () => number = () => 0): Harness {
+  const clock = new FakeClock();
+  const runtime = new FakeRuntime(clock);
+  const lines: string[] = [];
+  const logger = createLogger({ level: "debug", pid: 1000, write: (l) => lines.push(l), clock });
+  const sup = createSupervisor({ runtime, config: config(overrides), logger, random });
+  const messages = () => lines.map((l) => l.replace(/^\[[^\]]+\] \[1000\] /, ""));
+  return { clock, runtime, sup, lines, messages, logged: (text) => messages().filter((m) => m.includes(text)) };
+}
+
+/** True once `promise` has settled; lets pending reactions run first. */
+async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(() => (settled = true), () => (settled = true));
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  return settled;
+}
+
+/** The exit code `done` resolved with, or "pending". */
+async function outcome(sup: Supervisor): Promise<number | "pending"> {
+  return (await isSettled(sup.done)) ? await sup.done : "pending";
+}
+
+/** Ids of the workers the master counts as ready. */
+function readyIds(sup: Supervisor): number[] {
+  return sup.workers().filter((w) => w.state === "ready").map((w) => w.id);
+}
+
+/** Every live worker says its first word, as a real one does as soon as it starts. */
+function greetAll(runtime: FakeRuntime): void {
+  for (const worker of runtime.alive()) worker.heartbeat();
+}
+
+const appLoadError = (message: string): FromWorker => ({
+  type: "boot-error",
+  kind: "app-load",
+  message,
+  stack: `${message}\n    at /app.ts:1:7`,
+});
+
+describe("Supervisor", () => {
+  describe("start", () => {
+    it("spawns `workers` workers and logs each boot", async () => {
+      const { runtime, sup, messages } = harness({ workers: 3 });
+      await sup.start();
+      expect(runtime.spawned.map((w) => w.spec.id)).toEqual([1, 2, 3]);
+      expect(messages()).toEqual([
+        "[INFO] Listening at: http://127.0.0.1:8000 (1000)",
+        "[INFO] Using runtime: node 0.0.0-fake",
+        "[INFO] Booting worker with pid: 2000",
+        "[INFO] Booting worker with pid: 2001",
+        "[INFO] Booting worker with pid: 2002",
+      ]);
+      expect(sup.workers().map((w) => [w.id, w.pid, w.state])).toEqual([
+        [1, 2000, "booting"],
+        [2, 2001, "booting"],
+        [3, 2002, "booting"],
+      ]);
+      expect(await outcome(sup)).toBe("pending");
+    });
+
+    it("hands each worker the app, addresses and timings from the config", async () => {
+      const bind = [{ host: "0.0.0.0", port: 9000 }];
+      const { runtime, sup } = harness({ workers: 1, bind, backlog: 64, keepalive: 2, logLevel: "warning" });
+      await sup.start();
+      expect(runtime.worker(1).spec).toMatchObject({
+        id: 1,
+        app: "/app.ts",
+        bind,
+        backlog: 64,
+        keepaliveMs: 2_000,
+        heartbeatMs: MAX_HEARTBEAT_INTERVAL_MS,
+        maxRequests: 0,
+        logLevel: "warning",
+      });
+    });
+
+    it("asks for two heartbeats per timeout period when the timeout is short", async () => {
+      const { runtime, sup } = harness({ workers: 1, timeout: 1 });
+      await sup.start();
+      expect(runtime.worker(1).spec.heartbeatMs).toBe(500);
+    });
+
+    it("listens for every handled signal", async () => {
+      const { runtime, sup } = harness();
+      await sup.start();
+      expect(HANDLED_SIGNALS.map((s) => [s, runtime.listeners(s)])).toEqual(HANDLED_SIGNALS.map((s) => [s, 1]));
+    });
+
+    it("logs Ready exactly once, when every worker is ready", async () => {
+      const bind = [{ host: "0.0.0.0", port: 8080 }, { host: "::1", port: 8081 }];
+      const { runtime, sup, logged } = harness({ workers: 2, bind });
+      await sup.start();
+      runtime.worker(1).ready();
+      expect(logged("Ready:")).toEqual([]);
+      runtime.worker(2).ready();
+      expect(logged("Ready:")).toEqual(["[INFO] Ready: 2 workers serving http://0.0.0.0:8080, http://[::1]:8081"]);
+
+      // A replacement becoming ready, or a worker added later, is not a new start.
+      runtime.worker(1).exit({ code: 1 });
+      runtime.worker(3).ready();
+      runtime.signal("SIGTTIN");
+      runtime.worker(4).ready();
+      expect(logged("Ready:")).toHaveLength(1);
+    });
+
+    it("says worker, not workers, for a pool of one", async () => {
+      const { runtime, sup, logged } = harness({ workers: 1 });
+      await sup.start();
+      runtime.readyAll();
+      expect(logged("Ready:")).toEqual(["[INFO] Ready: 1 worker serving http://127.0.0.1:8000"]);
+    });
+
+    it("refuses to start when an address is in use: one error line, no worker, exit 1", async () => {
+      const bind = [{ host: "127.0.0.1", port: 8000 }, { host: "127.0.0.1", port: 8001 }];
+      const { runtime, sup, messages } = harness({ bind });
+      runtime.busyAddresses.push({ host: "127.0.0.1", port: 8001 });
+      await sup.start();
+      expect(messages()).toEqual(["[ERROR] Cannot listen on 127.0.0.1:8001: address already in use"]);
+      expect(runtime.spawned).toEqual([]);
+      expect(await outcome(sup)).toBe(1);
+      expect(HANDLED_SIGNALS.map((s) => runtime.listeners(s))).toEqual(HANDLED_SIGNALS.map(() => 0));
+    });
+
+    it("cannot be started twice", async () => {
+      const { sup } = harness();
+      await sup.start();
+      await expect(sup.start()).rejects.toThrow("already started");
+    });
+  });
+
+  describe("when the app fails to load", () => {
+    it("stops the other workers, logs the error once and exits 4", async () => {
+      const { runtime, sup, logged, messages } = harness({ workers: 3 });
+      await sup.start();
+      greetAll(runtime);
+      runtime.worker(2).ready();
+      runtime.worker(1).message(appLoadError("SyntaxError: Unexpected token '}'"));
+      runtime.worker(1).exit({ code: 4 });
+
+      expect(runtime.worker(1).sent).toEqual([]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
+      expect(runtime.worker(3).sent).toEqual([{ type: "stop" }]);
+
+      // The second worker hits the same error on its way down.
+      runtime.worker(3).message(appLoadError("SyntaxError: Unexpected token '}'"));
+      runtime.worker(3).exit({ code: 4 });
+      expect(await outcome(sup)).toBe("pending");
+      runtime.worker(2).exit({ code: 0 });
+
+      expect(await outcome(sup)).toBe(4);
+      expect(logged("Unexpected token")).toEqual([
+        "[ERROR] App failed to load: SyntaxError: Unexpected token '}'\n    at /app.ts:1:7",
+      ]);
+      expect(messages().filter((m) => m.startsWith("[ERROR]"))).toEqual([
+        "[ERROR] App failed to load: SyntaxError: Unexpected token '}'\n    at /app.ts:1:7",
+        "[ERROR] Reason: App failed to load.",
+      ]);
+      expect(logged("while shutting down")).toEqual([]);
+      expect(runtime.spawned).toHaveLength(3);
+    });
+
+    it("treats exit code 4 without a message as an app-load failure", async () => {
+      const { runtime, sup, messages } = harness({ workers: 2 });
+      await sup.start();
+      greetAll(runtime);
+      runtime.worker(1).exit({ code: 4 });
+      expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
+      runtime.worker(2).exit({ code: 4 });
+      expect(await outcome(sup)).toBe(4);
+      expect(messages().filter((m) => m.startsWith("[ERROR]"))).toEqual([
+        "[ERROR] Worker (pid:2000) could not load the app",
+        "[ERROR] Reason: App failed to load.",
+      ]);
+      expect(runtime.spawned).toHaveLength(2);
+    });
+
+    it("kills a worker that ignores the stop after QUICK_STOP_TIMEOUT_MS", async () => {
+      const { clock, runtime, sup } = harness({ workers: 2, timeout: 0 });
+      await sup.start();
+      runtime.worker(1).exit({ code: 4 });
+      clock.advance(QUICK_STOP_TIMEOUT_MS - 1);
+      expect(runtime.killed).toEqual([]);
+      clock.advance(1);
+      expect(runtime.killed).toEqual([[2, "SIGKILL"]]);
+      runtime.worker(2).exit({ signal: "SIGKILL" });
+      expect(await outcome(sup)).toBe(4);
+    });
+
+    it("exits 1 when a worker cannot bind", async () => {
+      const { runtime, sup, messages } = harness({ workers: 2 });
+      await sup.start();
+      greetAll(runtime);
+      runtime.worker(1).message({
+        type: "boot-error",
+        kind: "bind",
+        message: "Cannot listen on 127.0.0.1:8000: permission denied",
+      });
+      runtime.worker(1).exit({ code: 3 });
+      expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
+      runtime.worker(2).exit({ code: 0 });
+      expect(await outcome(sup)).toBe(1);
+      expect(messages().filter((m) => m.startsWith("[ERROR]"))).toEqual([
+        "[ERROR] Cannot listen on 127.0.0.1:8000: permission denied",
+        "[ERROR] Reason: Cannot listen.",
+      ]);
+      expect(runtime.spawned).toHaveLength(2);
+    });
+  });
+
+  describe("when a worker fails to boot for another reason", () => {
+    it("respawns it with backoff and exits 3 after MAX_BOOT_ATTEMPTS failures in a row", async () => {
+      const { clock, runtime, sup, logged } = harness({ workers: 1 });
+      await sup.start();
+      const delays = [0, 250, 500, 1_000];
+      expect(delays).toHaveLength(MAX_BOOT_ATTEMPTS - 1);
+      for (const [i, delay] of delays.entries()) {
+        const failure = i + 1;
+        runtime.worker(failure).exit({ code: 1 });
+        if (delay > 0) {
+          expect(logged("in a row")).toHaveLength(failure - 1);
+          expect(logged("in a row").at(-1)).toBe(
+            `[WARNING] ${failure} boot failures in a row; waiting ${(delay / 1000).toFixed(2)}s before starting a worker`,
+          );
+          clock.advance(delay - 1);
+          expect(runtime.spawned).toHaveLength(failure);
+          clock.advance(1);
+        }
+        expect(runtime.spawned).toHaveLength(failure + 1);
+      }
+      expect(await outcome(sup)).toBe("pending");
+
+      runtime.worker(MAX_BOOT_ATTEMPTS).exit({ code: 1 });
+      clock.advance(RESTART_BACKOFF_CAP_MS * 2);
+      expect(runtime.spawned).toHaveLength(MAX_BOOT_ATTEMPTS);
+      expect(await outcome(sup)).toBe(3);
+      expect(logged("failed to boot")).toEqual([
+        "[ERROR] Worker (pid:2000) failed to boot: it exited with code 1",
+        "[ERROR] Worker (pid:2001) failed to boot: it exited with code 1",
+        "[ERROR] Worker (pid:2002) failed to boot: it exited with code 1",
+        "[ERROR] Worker (pid:2003) failed to boot: it exited with code 1",
+        "[ERROR] Worker (pid:2004) failed to boot: it exited with code 1",
+        "[ERROR] Reason: Worker failed to boot.",
+      ]);
+      expect(clock.pending).toBe(0);
+    });
+
+    it("gives up with exit 3, never looping, when every worker keeps failing", async () => {
+      const { clock, runtime, sup } = harness({ workers: 3 });
+      await sup.start();
+      for (let round = 0; round < 20 && (await outcome(sup)) === "pending"; round++) {
+        for (const worker of runtime.alive()) worker.exit({ code: 1 });
+        clock.advance(RESTART_BACKOFF_CAP_MS);
+      }
+      expect(await outcome(sup)).toBe(3);
+      expect(runtime.alive()).toEqual([]);
+      // Each failure spawned at most one replacement, and the master stopped at the limit.
+      expect(runtime.spawned.length).toBeLessThan(3 + MAX_BOOT_ATTEMPTS);
+    });
+
+    it("counts only failures in a row: a ready worker resets the count", async () => {
+      const { clock, runtime, sup } = harness({ workers: 1, timeout: 0 });
+      await sup.start();
+      const failNext = () => {
+        runtime.alive()[0]!.exit({ code: 1 });
+        clock.advance(RESTART_BACKOFF_CAP_MS);
+      };
+      for (let i = 0; i < MAX_BOOT_ATTEMPTS - 1; i++) failNext();
+      runtime.alive()[0]!.ready();
+      runtime.alive()[0]!.exit({ code: 1 }); // a crash after ready, not a boot failure
+      clock.advance(RESTART_BACKOFF_CAP_MS);
+      for (let i = 0; i < MAX_BOOT_ATTEMPTS - 1; i++) failNext();
+      expect(await outcome(sup)).toBe("pending");
+      expect(runtime.alive()).toHaveLength(1);
+      failNext();
+      expect(await outcome(sup)).toBe(3);
+    });
+
+    it("retries a spawn the runtime refused", async () => {
+      const { clock, runtime, sup, logged } = harness({ workers: 1 });
+      runtime.spawnError = new Error("spawn EAGAIN");
+      await sup.start();
+      expect(logged("Cannot start a worker")).toEqual(["[ERROR] Cannot start a worker: spawn EAGAIN"]);
+      expect(runtime.spawned).toHaveLength(0);
+      clock.advance(RESTART_BACKOFF_CAP_MS);
+      expect(runtime.spawned).toHaveLength(1);
+    });
+
+    it("retries the replacement of a crashed worker when its spawn is refused", async () => {
+      const { clock, runtime, sup } = harness({ workers: 1, timeout: 0 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.spawnError = new Error("spawn EAGAIN");
+      runtime.worker(1).exit({ code: 1 });
+      expect(runtime.spawned).toHaveLength(1);
+      clock.advance(RESTART_BACKOFF_CAP_MS);
+      expect(runtime.spawned).toHaveLength(2);
+    });
+  });
+
+  describe("when a ready worker crashes", () => {
+    it("respawns it at once the first time", async () => {
+      const { runtime, sup, logged } = harness({ workers: 2 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.worker(1).exit({ code: 1 });
+      expect(runtime.spawned).toHaveLength(3);
+      expect(runtime.worker(3).spec.id).toBe(3);
+      expect(logged("[ERROR]")).toEqual(["[ERROR] Worker (pid:2000) exited with code 1"]);
+      expect(logged("in a row")).toEqual([]);
+      expect(sup.workers().map((w) => [w.id, w.state])).toEqual([
+        [2, "ready"],
+        [3, "booting"],
+      ]);
+    });
+
+    it("says perhaps out of memory when the worker was SIGKILLed", async () => {
+      const { runtime, sup, logged } = harness({ workers: 1 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.worker(1).exit({ signal: "SIGKILL" });
+      expect(logged("[ERROR]")).toEqual(["[ERROR] Worker (pid:2000) was sent SIGKILL! Perhaps out of memory?"]);
+      expect(runtime.spawned).toHaveLength(2);
+    });
+
+    it("names the signal that killed it", async () => {
+      const { runtime, sup, logged } = harness({ workers: 1 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.worker(1).exit({ signal: "SIGSEGV" });
+      expect(logged("[ERROR]")).toEqual(["[ERROR] Worker (pid:2000) was killed by SIGSEGV"]);
+    });
+
+    it("backs off exponentially when crashes repeat, up to 15 s, and says so", async () => {
+      const { clock, runtime, sup, logged } = harness({ workers: 1, timeout: 0 });
+      await sup.start();
+      runtime.readyAll();
+      const delays = [0, 250, 500, 1_000, 2_000, 4_000, 8_000, 15_000, 15_000];
+      expect(Math.max(...delays)).toBe(RESTART_BACKOFF_CAP_MS);
+      for (const [i, delay] of delays.entries()) {
+        const id = i + 1;
+        runtime.worker(id).exit({ code: 1 });
+        if (delay > 0) {
+          expect(logged("in a row").at(-1)).toBe(
+            `[WARNING] ${id} crashes in a row; waiting ${(delay / 1000).toFixed(2)}s before starting a worker`,
+          );
+          clock.advance(delay - 1);
+          expect(runtime.spawned).toHaveLength(id);
+          clock.advance(1);
+        }
+        expect(runtime.spawned).toHaveLength(id + 1);
+        runtime.worker(id + 1).ready();
+      }
+      expect(logged("in a row")).toHaveLength(delays.length - 1);
+    });
+
+    it("starts a new streak when the last crash is older than the streak window", async () => {
+      const { clock, runtime, sup } = harness({ workers: 1, timeout: 0 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.worker(1).exit({ code: 1 });
+      runtime.worker(2).ready();
+      runtime.worker(2).exit({ code: 1 });
+      clock.advance(250);
+      runtime.worker(3).ready();
+      clock.advance(RESTART_STREAK_WINDOW_MS);
+      runtime.worker(3).exit({ code: 1 });
+      expect(runtime.spawned).toHaveLength(4);
+    });
+
+    it("keeps the other workers serving while a replacement waits", async () => {
+      const { clock, runtime, sup } = harness({ workers: 2, timeout: 0 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.worker(1).exit({ code: 1 });
+      runtime.worker(3).ready();
+      runtime.worker(3).exit({ code: 1 });
+      expect(readyIds(sup)).toEqual([2]);
+      expect(runtime.worker(2).sent).toEqual([]);
+      clock.advance(250);
+      expect(runtime.spawned).toHaveLength(4);
+      expect(runtime.spawned.slice(3).map((w) => w.spec.id)).toEqual([4]);
+    });
+  });
+
+  describe("heartbeat timeout", () => {
+    it("logs WORKER TIMEOUT and SIGKILLs a worker silent for `timeout` seconds, then replaces it", async () => {
+      const { clock, runtime, sup, logged } = harness({ workers: 2, timeout: 30 });
+      await sup.start();
+      runtime.readyAll();
+      clock.advance(10_000);
+      runtime.worker(2).heartbeat(5, 1);
+
+      clock.advance(19_999);
+      expect(runtime.killed).toEqual([]);
+      expect(logged("WORKER TIMEOUT")).toEqual([]);
+      clock.advance(1);
+      expect(logged("WORKER TIMEOUT")).toEqual(["[CRITICAL] WORKER TIMEOUT (pid:2000)"]);
+      expect(runtime.killed).toEqual([[1, "SIGKILL"]]);
+      expect(runtime.spawned).toHaveLength(2);
+
+      runtime.worker(1).exit({ signal: "SIGKILL" });
+      expect(runtime.spawned).toHaveLength(3);
+      expect(logged("out of memory")).toEqual([]);
+      expect(logged("[ERROR]")).toEqual([]);
+    });
+
+    it("pushes the deadline back with every heartbeat", async () => {
+      const { clock, runtime, sup } = harness({ workers: 1, timeout: 5 });
+      await sup.start();
+      runtime.readyAll();
+      for (let i = 0; i < 10; i++) {
+        clock.advance(4_999);
+        runtime.worker(1).heartbeat(i);
+      }
+      expect(runtime.killed).toEqual([]);
+      expect(sup.workers()[0]!.served).toBe(9);
+      clock.advance(4_999);
+      expect(runtime.killed).toEqual([]);
+      clock.advance(1);
+      expect(runtime.killed).toEqual([[1, "SIGKILL"]]);
+    });
+
+    it("also times out a worker that hangs while booting", async () => {
+      const { clock, runtime, sup, logged } = harness({ workers: 1, timeout: 30 });
+      await sup.start();
+      clock.advance(29_999);
+      expect(runtime.killed).toEqual([]);
+      clock.advance(1);
+      expect(runtime.killed).toEqual([[1, "SIGKILL"]]);
+      expect(logged("WORKER TIMEOUT")).toEqual(["[CRITICAL] WORKER TIMEOUT (pid:2000)"]);
+      runtime.worker(1).exit({ signal: "SIGKILL" });
+      expect(runtime.spawned).toHaveLength(2);
+    });
+
+    it("is off when timeout is 0", async () => {
+      const { clock, runtime, sup, logged } = harness({ workers: 2, timeout: 0 });
+      await sup.start();
+      clock.advance(3_600_000);
+      runtime.readyAll();
+      clock.advance(3_600_000);
+      expect(runtime.killed).toEqual([]);
+      expect(logged("WORKER TIMEOUT")).toEqual([]);
+      expect(clock.pending).toBe(0);
+    });
+  });
+
+  describe("max requests", () => {
+    it("gives each worker maxRequests plus floor(random * (jitter + 1))", async () => {
+      const draws = [0, 0.5, 0.999, 0.25];
+      let calls = 0;
+      const random = () => draws[calls++ % draws.length]!;
+      const { runtime, sup } = harness({ workers: 3, maxRequests: 1000, maxRequestsJitter: 10 }, random);
+      await sup.start();
+      // One draw per worker spawned, in spawn order (however many the master spawns for recycling).
+      expect(runtime.spawned.length).toBeGreaterThanOrEqual(3);
+      expect(calls).toBe(runtime.spawned.length);
+      expect(runtime.spawned.map((w) => w.spec.maxRequests)).toEqual(
+        [1000, 1005, 1010, 1002].slice(0, runtime.spawned.length),
+      );
+    });
+
+    it("draws nothing and sends 0 when maxRequests is 0", async () => {
+      let calls = 0;
+      const { runtime, sup } = harness({ workers: 2, maxRequests: 0, maxRequestsJitter: 10 }, () => (calls++, 0.9));
+      await sup.start();
+      expect(runtime.spawned.map((w) => w.spec.maxRequests)).toEqual([0, 0]);
+      expect(calls).toBe(0);
+    });
+
+    it("spawns the replacement first and drains the retiring worker only once it is ready", async () => {
+      const { runtime, sup, logged } = harness({ workers: 2, maxRequests: 100 });
+      await sup.start();
+      runtime.readyAll();
+      expect(readyIds(sup)).toEqual([1, 2]);
+
+      runtime.worker(1).message({ type: "retire", served: 100 });
+      expect(logged("replacing it")).toEqual(["[INFO] Worker (pid:2000) served 100 requests; replacing it"]);
+      const replacement = runtime.worker(3);
+      expect(sup.workers().find((w) => w.id === 3)?.state).toBe("booting");
+      expect(runtime.worker(1).sent).toEqual([]);
+      expect(readyIds(sup)).toEqual([1, 2]);
+
+      // Asking twice does not start a second replacement.
+      const spawned = runtime.spawned.length;
+      runtime.worker(1).message({ type: "retire", served: 101 });
+      expect(runtime.spawned).toHaveLength(spawned);
+
+      replacement.message({ type: "booted" });
+      expect(runtime.worker(1).sent).toEqual([]);
+      replacement.message({ type: "ready" });
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(2).sent).toEqual([]);
+      expect(readyIds(sup)).toEqual([2, 3]);
+
+      runtime.worker(1).exit({ code: 0 });
+      expect(runtime.spawned).toHaveLength(spawned);
+      expect(readyIds(sup)).toEqual([2, 3]);
+      expect(logged("[ERROR]")).toEqual([]);
+    });
+
+    it("SIGKILLs a retired worker that is still draining at gracefulTimeout", async () => {
+      const { clock, runtime, sup, logged } = harness({ workers: 1, maxRequests: 100, gracefulTimeout: 10 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.worker(1).message({ type: "retire", served: 100 });
+      clock.advance(1_000);
+      runtime.worker(2).ready();
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+
+      clock.advance(9_999);
+      expect(runtime.killed).toEqual([]);
+      clock.advance(1);
+      expect(runtime.killed).toEqual([[1, "SIGKILL"]]);
+      expect(logged("did not exit in time")).toEqual([
+        "[WARNING] Worker (pid:2000) did not exit in time; sending SIGKILL",
+      ]);
+
+      const spawned = runtime.spawned.length;
+      runtime.worker(1).exit({ signal: "SIGKILL" });
+      expect(runtime.spawned).toHaveLength(spawned);
+      expect(logged("[ERROR]")).toEqual([]);
+      expect(readyIds(sup)).toEqual([2]);
+    });
+
+    it("ignores a retire request from a worker that is not serving", async () => {
+      const { runtime, sup, logged } = harness({ workers: 1, maxRequests: 100 });
+      await sup.start();
+      const spawned = runtime.spawned.length;
+      runtime.worker(1).message({ type: "retire", served: 100 });
+      expect(runtime.spawned).toHaveLength(spawned);
+      expect(logged("replacing it")).toEqual([]);
+    });
+  });
+
+  describe("SIGTERM", () => {
+    it("drains every worker, respawns none, kills stragglers at gracefulTimeout and exits 0", async () => {
+      const { clock, runtime, sup, logged } = harness({ workers: 3, gracefulTimeout: 30 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.signal("SIGTERM");
+      expect(logged("Handling signal")).toEqual(["[INFO] Handling signal: term"]);
+      expect(runtime.spawned.map((w) => w.sent)).toEqual([[{ type: "drain" }], [{ type: "drain" }], [{ type: "drain" }]]);
+
+      runtime.worker(1).exit({ code: 0 });
+      runtime.worker(2).exit({ code: 1 });
+      expect(runtime.spawned).toHaveLength(3);
+      expect(await outcome(sup)).toBe("pending");
+
+      clock.advance(29_999);
+      expect(runtime.killed).toEqual([]);
+      clock.advance(1);
+      expect(runtime.killed).toEqual([[3, "SIGKILL"]]);
+      expect(await outcome(sup)).toBe("pending");
+      expect(HANDLED_SIGNALS.map((s) => runtime.listeners(s))).toEqual(HANDLED_SIGNALS.map(() => 1));
+
+      runtime.worker(3).exit({ signal: "SIGKILL" });
+      expect(await outcome(sup)).toBe(0);
+      expect(HANDLED_SIGNALS.map((s) => runtime.listeners(s))).toEqual(HANDLED_SIGNALS.map(() => 0));
+      expect(runtime.spawned).toHaveLength(3);
+      expect(logged("Shutting down: Master")).toHaveLength(1);
+      expect(clock.pending).toBe(0);
+    });
+
+    it("stops a worker that is still booting instead of draining it", async () => {
+      const { runtime, sup } = harness({ workers: 2 });
+      await sup.start();
+      greetAll(runtime);
+      runtime.worker(1).ready();
+      runtime.signal("SIGTERM");
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
+      runtime.worker(2).message({ type: "ready" });
+      expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
+      runtime.worker(1).exit({ code: 0 });
+      runtime.worker(2).exit({ code: 0 });
+      expect(await outcome(sup)).toBe(0);
+    });
+
+    it("cancels a respawn that was waiting out a backoff", async () => {
+      const { clock, runtime, sup } = harness({ workers: 2, timeout: 0 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.worker(1).exit({ code: 1 });
+      runtime.worker(3).ready();
+      runtime.worker(3).exit({ code: 1 }); // second crash: waits 250 ms
+      runtime.signal("SIGTERM");
+      clock.advance(RESTART_BACKOFF_CAP_MS);
+      expect(runtime.spawned).toHaveLength(3);
+      runtime.worker(2).exit({ code: 0 });
+      expect(await outcome(sup)).toBe(0);
+    });
+
+    it("turns into a quick stop on a second SIGTERM", async () => {
+      const { clock, runtime, sup } = harness({ workers: 2, gracefulTimeout: 30 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.signal("SIGTERM");
+      clock.advance(5_000);
+      runtime.signal("SIGTERM");
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }, { type: "stop" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }, { type: "stop" }]);
+      clock.advance(QUICK_STOP_TIMEOUT_MS - 1);
+      expect(runtime.killed).toEqual([]);
+      clock.advance(1);
+      expect(runtime.killed).toEqual([[1, "SIGKILL"], [2, "SIGKILL"]]);
+      runtime.worker(1).exit({ signal: "SIGKILL" });
+      runtime.worker(2).exit({ signal: "SIGKILL" });
+      expect(await outcome(sup)).toBe(0);
+      // The graceful deadline, replaced by the quick one, never fires.
+      expect(clock.pending).toBe(0);
+    });
+
+  });
+
+  describe("stop", () => {
+    it("escalates to SIGKILL when a worker ignores the drain past gracefulTimeout", async () => {
+      const clock = new FakeClock();
+      const runtime = new FakeRuntime(clock);
+      const logger = createLogger({ level: "debug", pid: 1000, write: () => {}, clock });
+      const sup = createSupervisor({ runtime, config: config({ workers: 2, gracefulTimeout: 30 }), logger });
+      await sup.start();
+      runtime.readyAll();
+      const stopping = sup.stop();
+      runtime.worker(1).exit({ code: 0 });
+      clock.advance(29_999);
+      expect(runtime.killed).toEqual([]);
+      clock.advance(1);
+      expect(runtime.killed).toEqual([[2, "SIGKILL"]]);
+      runtime.worker(2).exit({ signal: "SIGKILL" });
+      expect(await stopping).toBe(0);
+    });
+
+    it("stops quickly when asked for a quick stop", async () => {
+      const { clock, runtime, sup } = harness({ workers: 2, gracefulTimeout: 30 });
+      await sup.start();
+      runtime.readyAll();
+      const stopping = sup.stop({ graceful: false });
+      expect(runtime.worker(1).sent).toEqual([{ type: "stop" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
+      runtime.worker(1).exit({ code: 0 });
+      clock.advance(QUICK_STOP_TIMEOUT_MS);
+      expect(runtime.killed).toEqual([[2, "SIGKILL"]]);
+      runtime.worker(2).exit({ signal: "SIGKILL" });
+      expect(await stopping).toBe(0);
+    });
+  });
+
+  describe.each(["SIGINT", "SIGQUIT"] as const)("%s", (signal) => {
+    it("stops every worker at once and kills stragglers after QUICK_STOP_TIMEOUT_MS", async () => {
+      const { clock, runtime, sup, logged } = harness({ workers: 2, gracefulTimeout: 30 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.signal(signal);
+      expect(logged("Handling signal")).toEqual([`[INFO] Handling signal: ${signal.slice(3).toLowerCase()}`]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "stop" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
+      runtime.worker(1).exit({ code: 0 });
+      clock.advance(QUICK_STOP_TIMEOUT_MS - 1);
+      expect(runtime.killed).toEqual([]);
+      clock.advance(1);
+      expect(runtime.killed).toEqual([[2, "SIGKILL"]]);
+      runtime.worker(2).exit({ signal: "SIGKILL" });
+      expect(await outcome(sup)).toBe(0);
+      expect(runtime.spawned).toHaveLength(2);
+      expect(runtime.listeners(signal)).toBe(0);
+    });
+
+    it("kills after gracefulTimeout when that is shorter", async () => {
+      const { clock, runtime, sup } = harness({ workers: 1, gracefulTimeout: 0.5 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.signal(signal);
+      clock.advance(499);
+      expect(runtime.killed).toEqual([]);
+      clock.advance(1);
+      expect(runtime.killed).toEqual([[1, "SIGKILL"]]);
+    });
+  });
+
+  describe("SIGTTIN and SIGTTOU", () => {
+    it("adds a worker on SIGTTIN", async () => {
+      const { runtime, sup, logged } = harness({ workers: 2 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.signal("SIGTTIN");
+      expect(sup.desiredWorkers).toBe(3);
+      expect(runtime.spawned).toHaveLength(3);
+      expect(logged("Number of workers")).toEqual(["[INFO] Number of workers: 3"]);
+      expect(runtime.spawned.flatMap((w) => w.sent)).toEqual([]);
+    });
+
+    it("drains the oldest worker on SIGTTOU and never goes below one", async () => {
+      const { runtime, sup, logged } = harness({ workers: 3 });
+      await sup.start();
+      runtime.readyAll();
+
+      runtime.signal("SIGTTOU");
+      expect(sup.desiredWorkers).toBe(2);
+      expect(runtime.spawned.map((w) => w.sent)).toEqual([[{ type: "drain" }], [], []]);
+      runtime.worker(1).exit({ code: 0 });
+      expect(runtime.spawned).toHaveLength(3);
+
+      runtime.signal("SIGTTOU");
+      expect(sup.desiredWorkers).toBe(1);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
+      runtime.worker(2).exit({ code: 0 });
+
+      runtime.signal("SIGTTOU");
+      expect(sup.desiredWorkers).toBe(1);
+      expect(runtime.worker(3).sent).toEqual([]);
+      expect(readyIds(sup)).toEqual([3]);
+      expect(runtime.spawned).toHaveLength(3);
+      expect(logged("Number of workers")).toEqual([
+        "[INFO] Number of workers: 2",
+        "[INFO] Number of workers: 1",
+        "[INFO] Number of workers stays at 1: a pool is never scaled below one worker",
+      ]);
+    });
+  });
+
+  describe("SIGHUP", () => {
+    it("replaces every worker, draining each old one only as a new one becomes ready", async () => {
+      const { runtime, sup, logged } = harness({ workers: 2 });
+      await sup.start();
+      runtime.readyAll();
+
+      runtime.signal("SIGHUP");
+      expect(logged("Hang up")).toEqual(["[INFO] Hang up: Master"]);
+      expect(runtime.spawned).toHaveLength(4);
+      expect(runtime.worker(1).sent).toEqual([]);
+      expect(runtime.worker(2).sent).toEqual([]);
+      expect(readyIds(sup)).toEqual([1, 2]);
+
+      runtime.worker(3).ready();
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(2).sent).toEqual([]);
+      expect(readyIds(sup)).toEqual([2, 3]);
+
+      runtime.worker(1).exit({ code: 0 });
+      expect(runtime.spawned).toHaveLength(4);
+
+      runtime.worker(4).ready();
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
+      expect(readyIds(sup)).toEqual([3, 4]);
+      runtime.worker(2).exit({ code: 0 });
+
+      expect(runtime.spawned).toHaveLength(4);
+      expect(sup.workers().map((w) => [w.id, w.state, w.retiring])).toEqual([
+        [3, "ready", false],
+        [4, "ready", false],
+      ]);
+      expect(runtime.worker(3).sent).toEqual([]);
+      expect(runtime.worker(4).sent).toEqual([]);
+    });
+
+    it("keeps the old workers serving while the new ones fail to boot", async () => {
+      const { clock, runtime, sup } = harness({ workers: 1, timeout: 0 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.signal("SIGHUP");
+      runtime.worker(2).exit({ code: 1 });
+      clock.advance(RESTART_BACKOFF_CAP_MS);
+      expect(runtime.worker(1).sent).toEqual([]);
+      expect(readyIds(sup)).toEqual([1]);
+      runtime.alive().at(-1)!.ready();
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+    });
+  });
+});

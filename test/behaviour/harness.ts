@@ -1,0 +1,243 @@
+/**
+ * Running a real mgr master in tests: start it on a runtime, read its log, find its workers, and
+ * leave nothing behind.
+ *
+ * @module
+ */
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { Agent, get as httpGet, type IncomingHttpHeaders } from "node:http";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const FIXTURES = `${ROOT}test/fixtures/`;
+
+/** The runtimes the behaviour suite runs on; `MGR_TEST_RUNTIMES=node,bun` narrows it. */
+export const RUNTIMES: readonly string[] = (process.env.MGR_TEST_RUNTIMES ?? "node").split(",").filter(Boolean);
+
+/** The command that starts mgr on `runtime`, arguments to follow. */
+export function mgrCommand(runtime: string): string[] {
+  switch (runtime) {
+    case "node":
+      return [process.execPath, `${ROOT}dist/src/cli/bin.js`];
+    default:
+      throw new Error(`no command for runtime ${runtime}`);
+  }
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes; returns that value or throws. */
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  { timeoutMs = 10_000, intervalMs = 25 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${lastError}` : ""}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** A port nobody listens on right now, chosen by the OS. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The pids of the live (not zombie) children of `pid`, read from /proc. */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat && stat.ppid === pid && stat.state !== "Z") children.push(Number(entry));
+  }
+  return children.sort((a, b) => a - b);
+}
+
+/** True while `pid` names a process that has not exited (zombies count as gone). */
+export function isAlive(pid: number): boolean {
+  const stat = readStat(pid);
+  return stat !== undefined && stat.state !== "Z";
+}
+
+function readStat(pid: number): { state: string; ppid: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name is in parentheses and may hold spaces; fields after it are fixed.
+    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0]!, ppid: Number(fields[1]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A running master under test. */
+export class Master {
+  readonly output: string[] = [];
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly #child: ChildProcess;
+  readonly #seenPids = new Set<number>();
+  #partial = "";
+
+  constructor(readonly runtime: string, args: string[], env: Record<string, string> = {}) {
+    const [command, ...prefix] = mgrCommand(runtime);
+    this.#child = spawn(command!, [...prefix, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const collect = (chunk: Buffer) => {
+      const text = this.#partial + chunk.toString("utf8");
+      const lines = text.split("\n");
+      this.#partial = lines.pop()!;
+      this.output.push(...lines);
+    };
+    this.#child.stdout!.on("data", collect);
+    this.#child.stderr!.on("data", collect);
+    this.exited = new Promise((resolve) => {
+      this.#child.once("exit", (code, signal) => {
+        if (this.#partial) this.output.push(this.#partial);
+        this.#partial = "";
+        resolve({ code, signal });
+      });
+    });
+    masters.add(this);
+  }
+
+  get pid(): number {
+    return this.#child.pid!;
+  }
+
+  /** The log so far, one string. */
+  get log(): string {
+    return this.output.join("\n");
+  }
+
+  /** Lines of the log that match `pattern`. */
+  lines(pattern: RegExp): string[] {
+    return this.output.filter((line) => pattern.test(line));
+  }
+
+  /** Waits for a log line matching `pattern` and returns it. */
+  waitForLine(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+    return waitFor(`a log line matching ${pattern}\n--- log ---\n${this.log}`, () => this.output.find((l) => pattern.test(l)), {
+      timeoutMs,
+    });
+  }
+
+  /** The master's live child processes; each pid seen is remembered for cleanup. */
+  workers(): number[] {
+    const pids = childPids(this.pid);
+    for (const pid of pids) this.#seenPids.add(pid);
+    return pids;
+  }
+
+  /** Waits until the master has exactly `count` live children and returns their pids. */
+  waitForWorkers(count: number, timeoutMs = 10_000): Promise<number[]> {
+    return waitFor(`${count} workers`, () => {
+      const pids = this.workers();
+      return pids.length === count ? pids : undefined;
+    }, { timeoutMs });
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.#child.kill(signal);
+  }
+
+  /** Waits for the master to exit, failing after `timeoutMs`. */
+  async waitForExit(timeoutMs = 10_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`master did not exit within ${timeoutMs} ms\n${this.log}`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills the master and every worker it was seen with, by pid. */
+  async destroy(): Promise<void> {
+    this.workers();
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGKILL");
+    await this.exited;
+    for (const pid of this.#seenPids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+    masters.delete(this);
+  }
+}
+
+const masters = new Set<Master>();
+
+/** Kills every master started by this file's tests; call it from `afterEach`. */
+export async function destroyAllMasters(): Promise<void> {
+  await Promise.all([...masters].map((master) => master.destroy()));
+  keepAliveAgent.destroy();
+}
+
+/** Starts `mgr APP ARGS` on `runtime` and waits until every worker is ready and it answers on `port`. */
+export async function startServing(
+  runtime: string,
+  app: string,
+  port: number,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Master> {
+  const master = new Master(runtime, [app, "-b", `127.0.0.1:${port}`, ...args], env);
+  await master.waitForLine(/\[INFO\] Ready: \d+ workers? serving/, 15_000);
+  await waitFor(`mgr to answer on port ${port}\n${master.log}`, async () => (await get(port, "/")).status === 200);
+  return master;
+}
+
+/** A keep-alive agent shared by the requests of a test file; destroyed by {@linkcode destroyAllMasters}. */
+export const keepAliveAgent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+/**
+ * GET `path` on 127.0.0.1:`port`, over a pooled keep-alive connection, or over a connection of its own
+ * when `fresh` is set.
+ */
+export function get(
+  port: number,
+  path: string,
+  { fresh = false, timeoutMs = 5_000 } = {},
+): Promise<{ status: number; body: string; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(
+      { host: "127.0.0.1", port, path, agent: fresh ? false : keepAliveAgent, timeout: timeoutMs },
+      (response) => {
+        let body = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (body += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, body, headers: response.headers }));
+        response.on("error", reject);
+      },
+    );
+    request.on("timeout", () => request.destroy(new Error(`GET ${path} timed out after ${timeoutMs} ms`)));
+    request.on("error", reject);
+  });
+}
