@@ -117,16 +117,18 @@ const CHECKS: { [K in keyof Config]: Check } = {
   maxRequests: integer(0),
   maxRequestsJitter: integer(0),
   logLevel: (key, value) => {
-    if (typeof value !== "string" || !LOG_LEVELS.includes(value as LogLevel)) {
+    const level = typeof value === "string" ? value.toLowerCase() : value;
+    if (typeof level !== "string" || !LOG_LEVELS.includes(level as LogLevel)) {
       throw new ConfigError(key, value, `one of ${LOG_LEVELS.join(", ")}`);
     }
-    return value;
+    return level;
   },
 };
 
+/** Reads a number from a config value; strings must be plain decimals (no `0x10`, no `1e3`). */
 function toNumber(value: unknown): number {
   if (typeof value === "number") return value;
-  if (typeof value === "string" && value.trim() !== "") return Number(value);
+  if (typeof value === "string" && /^\s*\d+(?:\.\d+)?\s*$/.test(value)) return Number(value);
   return Number.NaN;
 }
 
@@ -172,7 +174,7 @@ export function parseBind(text: string, key = "bind"): ListenAddress {
     if (colons > 1) throw new ConfigError(key, text, `${BIND_EXPECTED} (write IPv6 hosts in brackets)`);
     [host, portText] = text.split(":") as [string, string | undefined];
   }
-  if (host === "") throw new ConfigError(key, text, BIND_EXPECTED);
+  if (host === "" || /[[\]]/.test(host)) throw new ConfigError(key, text, BIND_EXPECTED);
   const port = portText === undefined ? DEFAULT_BIND.port : Number(portText);
   if (!/^\d+$/.test(portText ?? "8000") || port < 1 || port > 65535) {
     throw new ConfigError(key, text, BIND_EXPECTED);

@@ -15,7 +15,7 @@ import type { Logger } from "./logger.ts";
 import type { FromWorker, ToWorker, WorkerSpec } from "./protocol.ts";
 import { WORKER_EXIT_APP_LOAD } from "./protocol.ts";
 import { EXIT_APP_LOAD_ERROR, EXIT_FAILURE, EXIT_OK, EXIT_WORKER_BOOT_ERROR } from "./exit-codes.ts";
-import { RestartBackoff } from "./restart-backoff.ts";
+import { RESTART_BACKOFF_BASE_MS, RestartBackoff } from "./restart-backoff.ts";
 import type { WorkerInfo, WorkerRecord } from "./worker-table.ts";
 import { WorkerTable } from "./worker-table.ts";
 import type { Runtime, Signal } from "../runtime/runtime.ts";
@@ -412,12 +412,11 @@ export class Supervisor {
     const wantedSpares = this.#config.maxRequests > 0 ? SPARE_WORKERS_WHEN_RECYCLING : 0;
     const missingSpares = Math.max(0, wantedSpares - this.#table.spares().length);
     if (missing > 0 || missingSpares > 0) {
-      if (this.#runtime.clock.now() >= this.#respawnAt) {
-        for (let i = 0; i < missing; i++) this.#spawn(false);
-        for (let i = 0; i < missingSpares; i++) this.#spawn(true);
-      } else {
-        this.#armRespawnTimer();
-      }
+      // A refused spawn sets a backoff; nothing more is spawned until it has passed.
+      let spawning = this.#runtime.clock.now() >= this.#respawnAt;
+      for (let i = 0; i < missing && spawning; i++) spawning = this.#spawn(false);
+      for (let i = 0; i < missingSpares && spawning; i++) spawning = this.#spawn(true);
+      if (!spawning) this.#armRespawnTimer();
     }
 
     // A retiring worker keeps serving until a fresh one is ready to take its place, oldest first.
@@ -444,7 +443,8 @@ export class Supervisor {
     this.#log.info(`Promoting spare worker (pid:${worker.pid})`);
   }
 
-  #spawn(spare: boolean): void {
+  /** Starts a worker; returns false if the runtime refused, after arranging the retry. */
+  #spawn(spare: boolean): boolean {
     const id = this.#nextId++;
     const spec = this.#workerSpec(id, spare);
     let handle;
@@ -452,8 +452,16 @@ export class Supervisor {
       handle = this.#runtime.spawnWorker(spec);
     } catch (error) {
       this.#log.error(`Cannot start a worker: ${errorMessage(error)}`);
-      this.#delayRespawn(this.#backoff.recordFailure(this.#runtime.clock.now()), "spawn failures");
-      return;
+      // Counted like a boot failure: a runtime that can never spawn ends the master with exit 3.
+      this.#bootFailures++;
+      if (this.#bootFailures >= MAX_BOOT_ATTEMPTS && this.#table.ready().length === 0) {
+        this.#halt(EXIT_WORKER_BOOT_ERROR, "Worker failed to boot.");
+        return false;
+      }
+      // Even the first refusal waits: retrying at once would most likely be refused again.
+      const delay = Math.max(RESTART_BACKOFF_BASE_MS, this.#backoff.recordFailure(this.#runtime.clock.now()));
+      this.#delayRespawn(delay, "spawn failures");
+      return false;
     }
     const now = this.#runtime.clock.now();
     const worker: WorkerRecord = {
@@ -475,6 +483,7 @@ export class Supervisor {
     handle.onExit((code, signal) => this.#enqueue({ type: "exit", worker, code, signal }));
     this.#armWatchdog(worker);
     this.#log.info(`Booting ${spare ? "spare " : ""}worker with pid: ${handle.pid}`);
+    return true;
   }
 
   #workerSpec(id: number, standby: boolean): WorkerSpec {
@@ -529,7 +538,7 @@ export class Supervisor {
   }
 
   #armRespawnTimer(): void {
-    if (this.#respawnTimer !== undefined) return;
+    if (this.#respawnTimer !== undefined || this.#phase !== "running") return;
     const wait = Math.max(0, this.#respawnAt - this.#runtime.clock.now());
     this.#respawnTimer = this.#runtime.clock.setTimeout(() => this.#enqueue({ type: "respawn" }), wait);
   }
