@@ -13,8 +13,13 @@ export async function loadRuntime(name: RuntimeName): Promise<Runtime> {
       const { createNodeRuntime } = await import("../../adapters/node/mod.ts");
       return createNodeRuntime();
     }
-    case "bun":
-    case "deno":
-      throw new Error(`Cannot start: mgr does not run on ${name} yet; run it with Node (npx mgr)`);
+    case "bun": {
+      const { createBunRuntime } = await import("../../adapters/bun/mod.ts");
+      return createBunRuntime();
+    }
+    case "deno": {
+      const { createDenoRuntime } = await import("../../adapters/deno/mod.ts");
+      return createDenoRuntime();
+    }
   }
 }

@@ -136,6 +136,7 @@ export class Supervisor {
       this.#log.info(`Listening at: http://${formatAddress(address)} (${this.#runtime.pid})`);
     }
     this.#log.info(`Using runtime: ${this.#runtime.name} ${this.#runtime.version}`);
+    for (const note of (await this.#runtime.preflight?.()) ?? []) this.#log[note.level](note.message);
     this.#unsubscribe = HANDLED_SIGNALS.map((signal) =>
       this.#runtime.onSignal(signal, () => this.#enqueue({ type: "signal", signal }))
     );

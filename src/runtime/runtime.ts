@@ -35,6 +35,18 @@ export interface Runtime {
    */
   checkListen(address: ListenAddress): Promise<void>;
   cpuCount(): number;
+  /**
+   * Prepares the machine for this runtime's workers before any is spawned, and says what it did or
+   * what the operator should do, e.g. about `net.ipv4.tcp_migrate_req` where workers share a port
+   * with SO_REUSEPORT. Each note is logged at its level.
+   */
+  preflight?(): Promise<PreflightNote[]>;
+}
+
+/** Something the master should tell the operator at start. */
+export interface PreflightNote {
+  level: "info" | "warning";
+  message: string;
 }
 
 /** The master's handle on one worker process. */

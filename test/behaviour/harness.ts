@@ -22,6 +22,10 @@ export function mgrCommand(runtime: string): string[] {
   switch (runtime) {
     case "node":
       return [process.execPath, `${ROOT}dist/src/cli/bin.js`];
+    case "bun":
+      return [`${ROOT}node_modules/.bin/bun`, `${ROOT}dist/src/cli/bin.js`];
+    case "deno":
+      return [`${ROOT}node_modules/.bin/deno`, "run", "-A", `${ROOT}mgr.ts`];
     default:
       throw new Error(`no command for runtime ${runtime}`);
   }

@@ -1,0 +1,44 @@
+/**
+ * The baseline: bare `node:cluster` serving the benchmark app with `@hono/node-server`'s `serve()`,
+ * the way a Node user would write it without mgr. Run with `node --import tsx`, which loads the app
+ * through tsx as mgr's workers do.
+ *
+ * Usage: `node --import tsx bench/bare-cluster.ts APP PORT [WORKERS]`; prints a line
+ * `ready: N workers listening on http://127.0.0.1:PORT` once every worker listens.
+ *
+ * @module
+ */
+
+import cluster from "node:cluster";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { serve } from "@hono/node-server";
+
+const [appPath, portArg, workersArg = "2"] = process.argv.slice(2);
+const port = Number(portArg);
+const workers = Number(workersArg);
+if (!appPath || !Number.isInteger(port) || !Number.isInteger(workers) || workers < 1) {
+  process.stderr.write("Usage: node --import tsx bench/bare-cluster.ts APP PORT [WORKERS]\n");
+  process.exit(2);
+}
+
+if (cluster.isPrimary) {
+  // Round-robin is Node's default on Linux, and what mgr sets explicitly; set here too, so that
+  // NODE_CLUSTER_SCHED_POLICY in the environment cannot make the two differ.
+  cluster.schedulingPolicy = cluster.SCHED_RR;
+  let listening = 0;
+  cluster.on("listening", () => {
+    if (++listening === workers) {
+      process.stdout.write(`ready: ${workers} workers listening on http://127.0.0.1:${port}\n`);
+    }
+  });
+  // A baseline that loses a worker is no baseline: stop, and let the benchmark report it.
+  cluster.on("exit", (worker, code, signal) => {
+    process.stderr.write(`worker ${worker.process.pid} exited (code ${code}, signal ${signal})\n`);
+    process.exit(1);
+  });
+  for (let i = 0; i < workers; i++) cluster.fork();
+} else {
+  const app = (await import(pathToFileURL(resolve(appPath)).href)) as { default: { fetch: Parameters<typeof serve>[0]["fetch"] } };
+  serve({ fetch: app.default.fetch, port, hostname: "127.0.0.1" });
+}

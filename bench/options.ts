@@ -1,0 +1,70 @@
+/**
+ * The benchmark's command line, parsed with `node:util`'s `parseArgs`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+/** What one benchmark run does. */
+export interface BenchOptions {
+  /** Seconds of each measured wrk run. */
+  durationS: number;
+  /** Seconds of load before each measured run, whose figures are discarded. */
+  warmupS: number;
+  /** How many times every target is measured, interleaved: A B A B … */
+  rounds: number;
+  /** Keep-alive connections wrk holds open. */
+  connections: number;
+  help: boolean;
+}
+
+/** The text of `npm run bench -- --help`. */
+export const BENCH_HELP = `Usage: npm run bench -- [options]
+
+Runs every target of bench/targets.ts under wrk, interleaved over several rounds, and prints the
+median req/s and server CPU time per 10k requests of each, with mgr/baseline ratios.
+
+Options:
+  --duration SECONDS     Length of each measured run. [10]
+  --warmup SECONDS       Load before each measured run, discarded. [2]
+  --rounds INT           Times every target is measured, interleaved. [3]
+  --connections INT      Keep-alive connections held by wrk. [50]
+  -h, --help             Show this help and exit.
+`;
+
+/**
+ * Parses `args` (flags only).
+ *
+ * @throws {TypeError} on an unknown flag or a missing value (from `parseArgs`).
+ * @throws {RangeError} when a value is not a whole number in range, naming the flag and the value.
+ */
+export function parseBenchOptions(args: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      duration: { type: "string", default: "10" },
+      warmup: { type: "string", default: "2" },
+      rounds: { type: "string", default: "3" },
+      connections: { type: "string", default: "50" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  return {
+    durationS: wholeNumber("duration", values.duration, 1),
+    warmupS: wholeNumber("warmup", values.warmup, 0),
+    rounds: wholeNumber("rounds", values.rounds, 1),
+    connections: wholeNumber("connections", values.connections, 1),
+    help: values.help,
+  };
+}
+
+function wholeNumber(flag: string, raw: string, min: number): number {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min) {
+    throw new RangeError(`Cannot run: option \`--${flag}\` must be an integer >= ${min}, got \`${raw}\``);
+  }
+  return value;
+}
