@@ -14,9 +14,7 @@ import { extname } from "node:path";
 import { isFromWorker } from "../../src/core/protocol.ts";
 import type { WorkerSpec } from "../../src/core/protocol.ts";
 import type { WorkerHandle } from "../../src/runtime/runtime.ts";
-
-/** The environment variable that carries a worker's spec, as JSON. */
-export const WORKER_SPEC_ENV = "MGR_WORKER_SPEC";
+import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
 
 // The entry sits next to this file, compiled (`.js`) or not (`.ts`, when run by a TypeScript-aware tool).
 const WORKER_ENTRY = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -35,7 +33,7 @@ function setupPrimary(): void {
 /** Forks one cluster worker for `spec`. */
 export function spawnClusterWorker(spec: WorkerSpec): WorkerHandle {
   setupPrimary();
-  const worker: Worker = cluster.fork({ [WORKER_SPEC_ENV]: JSON.stringify(spec) });
+  const worker: Worker = cluster.fork(workerSpecEnv(spec));
   const pid = worker.process.pid;
   if (pid === undefined) throw new Error("Cannot start a worker: node:cluster returned no process");
   // A send to a worker that just died fails with EPIPE; its exit event tells the master what happened.

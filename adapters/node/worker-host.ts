@@ -5,21 +5,15 @@
  */
 
 import { isToWorker } from "../../src/core/protocol.ts";
-import type { WorkerSpec } from "../../src/core/protocol.ts";
 import type { WorkerHost } from "../../src/runtime/worker-host.ts";
+import { takeWorkerSpec } from "../../src/runtime/worker-spec-env.ts";
 import { importModule } from "./import-module.ts";
 import { serveNode } from "./serve.ts";
-import { WORKER_SPEC_ENV } from "./spawn.ts";
 
 /** Reads this worker's spec from the environment and builds its {@linkcode WorkerHost}. */
 export function createNodeWorkerHost(): WorkerHost {
-  const raw = process.env[WORKER_SPEC_ENV];
-  if (!raw || !process.send) {
-    throw new Error("Cannot run a worker: this process was not started by the mgr master");
-  }
-  // The app has no use for it, and its own child processes must not mistake themselves for workers.
-  delete process.env[WORKER_SPEC_ENV];
-  const spec = JSON.parse(raw) as WorkerSpec;
+  const spec = takeWorkerSpec(process.env);
+  if (!process.send) throw new Error("Cannot run a worker: this process has no channel to the master");
   return {
     spec,
     pid: process.pid,
