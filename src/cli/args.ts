@@ -134,11 +134,20 @@ function describeParseError(error: unknown): string {
     return `unknown option ${flag}${suggestion ? `; did you mean ${suggestion}?` : ""}`;
   }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
-    const flag = /--[\w-]+/.exec(message)?.[0];
-    if (flag && /argument missing/.test(message)) return `${flag} needs a value`;
-    if (flag) return `${flag} takes no value`;
+    const named = /Option '([^']+)'/.exec(message)?.[1] ?? "";
+    const flag = /--[\w-]+/.exec(named)?.[0] ?? longFlag(named);
+    if (/argument missing/.test(message)) return `${flag} needs a value`;
+    if (/ambiguous/.test(message)) return `${flag} needs a value; to give one that starts with "-", write ${flag}=VALUE`;
+    if (/does not take an argument/.test(message)) return `${flag} takes no value`;
   }
-  return message;
+  return message.split("\n")[0]!;
+}
+
+/** `-t` → `--timeout`; anything else as it is. */
+function longFlag(short: string): string {
+  const letter = short.replace(/^-/, "");
+  const entry = Object.entries(OPTIONS).find(([, option]) => "short" in option && option.short === letter);
+  return entry ? `--${entry[0]}` : short;
 }
 
 function closestFlag(flag: string): string | undefined {

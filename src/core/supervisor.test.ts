@@ -566,6 +566,105 @@ describe("Supervisor", () => {
     });
   });
 
+  describe("spare workers while recycling", () => {
+    it("boots one spare beside the pool when maxRequests is on, and none when it is off", async () => {
+      const recycling = harness({ workers: 2, maxRequests: 100 });
+      await recycling.sup.start();
+      expect(recycling.runtime.spawned.map((w) => w.spec.standby)).toEqual([false, false, true]);
+      expect(recycling.logged("Booting spare worker")).toEqual(["[INFO] Booting spare worker with pid: 2002"]);
+
+      const plain = harness({ workers: 2, maxRequests: 0 });
+      await plain.sup.start();
+      expect(plain.runtime.spawned.map((w) => w.spec.standby)).toEqual([false, false]);
+    });
+
+    it("counts the spare neither as serving nor toward Ready", async () => {
+      const { runtime, sup, logged } = harness({ workers: 2, maxRequests: 100 });
+      await sup.start();
+      runtime.worker(3).ready(); // a spare that wrongly says ready is still a spare
+      expect(readyIds(sup)).toEqual([]);
+      runtime.worker(1).ready();
+      runtime.worker(2).ready();
+      expect(readyIds(sup)).toEqual([1, 2]);
+      expect(logged("Ready:")).toEqual(["[INFO] Ready: 2 workers serving http://127.0.0.1:8000"]);
+    });
+
+    it("promotes the booted spare when a worker retires, then drains the retiree once the spare serves", async () => {
+      const { runtime, sup, logged } = harness({ workers: 2, maxRequests: 100 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.worker(3).message({ type: "booted" });
+
+      runtime.worker(1).message({ type: "retire", served: 100 });
+      expect(runtime.worker(3).sent).toEqual([{ type: "serve" }]);
+      expect(logged("Promoting spare")).toEqual(["[INFO] Promoting spare worker (pid:2002)"]);
+      expect(runtime.spawned).toHaveLength(4);
+      expect(runtime.worker(4).spec.standby).toBe(true);
+      expect(runtime.worker(1).sent).toEqual([]);
+
+      runtime.worker(3).message({ type: "ready" });
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(readyIds(sup)).toEqual([2, 3]);
+    });
+
+    it("puts the spare to work at once when a serving worker crashes", async () => {
+      const { runtime, sup } = harness({ workers: 2, maxRequests: 100 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.worker(2).exit({ code: 1 });
+      expect(runtime.worker(3).sent).toEqual([{ type: "serve" }]);
+      expect(runtime.spawned).toHaveLength(4);
+      expect(runtime.worker(4).spec.standby).toBe(true);
+    });
+
+    it("holds the serve message until a spare promoted while starting has spoken", async () => {
+      const { runtime, sup } = harness({ workers: 1, maxRequests: 100 });
+      await sup.start();
+      runtime.worker(1).ready();
+      runtime.worker(1).message({ type: "retire", served: 100 });
+      expect(runtime.worker(2).sent).toEqual([]);
+      runtime.worker(2).heartbeat();
+      expect(runtime.worker(2).sent).toEqual([{ type: "serve" }]);
+    });
+
+    it("treats a spare that dies after booting as a crash, and one that dies before as a boot failure", async () => {
+      const { runtime, sup, logged } = harness({ workers: 1, maxRequests: 100 });
+      await sup.start();
+      runtime.worker(1).ready();
+      runtime.worker(2).message({ type: "booted" });
+      runtime.worker(2).exit({ code: 1 });
+      expect(logged("Worker (pid:2001) exited with code 1")).toHaveLength(1);
+      expect(logged("failed to boot")).toEqual([]);
+      expect(runtime.worker(3).spec.standby).toBe(true);
+
+      runtime.worker(3).exit({ code: 1 });
+      expect(logged("Worker (pid:2002) failed to boot")).toHaveLength(1);
+    });
+
+    it("replaces the spare on SIGHUP, since it holds the old app", async () => {
+      const { runtime, sup } = harness({ workers: 1, maxRequests: 100 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.worker(2).message({ type: "booted" });
+      runtime.signal("SIGHUP");
+      expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
+      const standby = runtime.spawned.slice(2).map((w) => w.spec.standby);
+      expect(standby.sort()).toEqual([false, true]);
+    });
+
+    it("leaves the spare alone on SIGTTOU and stops it on SIGTERM", async () => {
+      const { runtime, sup } = harness({ workers: 2, maxRequests: 100 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.signal("SIGTTOU");
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(3).sent).toEqual([]);
+      runtime.signal("SIGTERM");
+      expect(runtime.worker(3).sent).toEqual([{ type: "stop" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
+    });
+  });
+
   describe("SIGTERM", () => {
     it("drains every worker, respawns none, kills stragglers at gracefulTimeout and exits 0", async () => {
       const { clock, runtime, sup, logged } = harness({ workers: 3, gracefulTimeout: 30 });
