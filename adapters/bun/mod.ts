@@ -1,12 +1,7 @@
 /**
- * The Bun adapter.
+ * The Bun adapter: workers are `Bun.spawn` children, each serving with `Bun.serve({ reusePort })`.
  *
  * @module
  */
 
-import type { Runtime } from "../../src/runtime/runtime.ts";
-
-/** Creates the Bun {@linkcode Runtime}. */
-export function createBunRuntime(): Runtime {
-  throw new Error("Cannot start: the Bun adapter is being written");
-}
+export { createBunRuntime } from "./runtime.ts";

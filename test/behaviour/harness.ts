@@ -104,9 +104,12 @@ export class Master {
 
   constructor(readonly runtime: string, args: string[], env: Record<string, string> = {}) {
     const [command, ...prefix] = mgrCommand(runtime);
+    // A test run started by `bun run` must still run Node masters as Node: without Bun's user agent the
+    // bin does not relaunch itself under Bun (see src/cli/bunx-launcher.ts).
+    const { npm_config_user_agent: _agent, ...inherited } = process.env;
     this.#child = spawn(command!, [...prefix, ...args], {
       cwd: ROOT,
-      env: { ...process.env, ...env },
+      env: { ...inherited, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const collect = (chunk: Buffer) => {

@@ -1,0 +1,77 @@
+/**
+ * Starting workers as Bun child processes with an IPC channel (`Bun.spawn` with `ipc`).
+ *
+ * Every worker listens on the port itself with SO_REUSEPORT, and the kernel spreads connections
+ * across the workers' accept queues.
+ *
+ * @module
+ */
+
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isFromWorker } from "../../src/core/protocol.ts";
+import type { FromWorker, WorkerSpec } from "../../src/core/protocol.ts";
+import type { WorkerHandle } from "../../src/runtime/runtime.ts";
+import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
+import type { BunGlobal } from "./bun-api.ts";
+
+declare const Bun: Pick<BunGlobal, "spawn">;
+
+// The entry sits next to this file, compiled (`.js`) or not (`.ts`, which Bun runs as is).
+const WORKER_ENTRY = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+/**
+ * How long an exit waits for the channel to close, in milliseconds. It closes with the process
+ * (measured), so this is only a safety net: the master must learn that a worker is gone even if
+ * something ever held the channel open.
+ */
+const CHANNEL_CLOSE_WAIT_MS = 1_000;
+
+/** Spawns one Bun worker process for `spec`. */
+export function spawnBunWorker(spec: WorkerSpec): WorkerHandle {
+  const listeners: ((message: FromWorker) => void)[] = [];
+  let channelClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (channelClosed = resolve));
+  // IPC messages are delivered from the event loop, never during this call, so a listener added
+  // right after spawnBunWorker returns sees the first message.
+  const child = Bun.spawn([process.execPath, WORKER_ENTRY], {
+    env: { ...process.env, ...workerSpecEnv(spec) },
+    stdio: ["inherit", "inherit", "inherit"],
+    ipc(message) {
+      if (!isFromWorker(message)) return;
+      for (const listener of listeners) listener(message);
+    },
+    onDisconnect: () => channelClosed(),
+  });
+  return {
+    pid: child.pid,
+    send(message) {
+      try {
+        child.send(message);
+      } catch {
+        // The channel is closed: the worker is gone, and its exit is on its way.
+      }
+    },
+    onMessage(fn) {
+      listeners.push(fn);
+    },
+    onExit(fn) {
+      // `exited` may settle before the last messages are delivered (a worker that sends boot-error
+      // and exits at once); the channel closing says none is left, so the master reads the reason
+      // before it hears of the exit.
+      void child.exited.then(async () => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, CHANNEL_CLOSE_WAIT_MS)))]);
+        clearTimeout(timer);
+        fn(child.exitCode, child.signalCode);
+      });
+    },
+    kill(signal) {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already gone: the exit is on its way.
+      }
+    },
+  };
+}
