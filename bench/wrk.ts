@@ -19,7 +19,7 @@ export function findWrk(): string | undefined {
   } catch (error) {
     const { code, stdout } = error as NodeJS.ErrnoException & { stdout?: string };
     if (code === "ENOENT") return undefined;
-    return stdout?.split("\n")[0]?.trim() || "wrk";
+    return stdout?.split("\n")[0]?.replace(/\s*Copyright.*$/, "").trim() || "wrk";
   }
   return "wrk";
 }
