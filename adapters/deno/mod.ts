@@ -1,12 +1,7 @@
 /**
- * The Deno adapter.
+ * The Deno adapter: workers are Deno processes serving with `Deno.serve({ reusePort })`.
  *
  * @module
  */
 
-import type { Runtime } from "../../src/runtime/runtime.ts";
-
-/** Creates the Deno {@linkcode Runtime}. */
-export function createDenoRuntime(): Runtime {
-  throw new Error("Cannot start: the Deno adapter is being written");
-}
+export { createDenoRuntime } from "./runtime.ts";

@@ -1,0 +1,64 @@
+/**
+ * The slice of Deno's API this adapter uses, typed here so the adapter type-checks with Node's types
+ * (`tsc -p tsconfig.json`) as well as with Deno's own (`deno check`).
+ *
+ * The binding is read off `globalThis` with a typed cast rather than declared (`declare const Deno`):
+ * one exported value serves every file of the adapter, and under `deno check` it neither merges nor
+ * conflicts with Deno's global namespace.
+ *
+ * @module
+ */
+
+/** Signals the adapter listens for, on either side. */
+export type DenoSignal = "SIGTERM" | "SIGINT" | "SIGQUIT" | "SIGHUP" | "SIGTTIN" | "SIGTTOU" | "SIGUSR1";
+
+/** What `Deno.serve` passes to a handler next to the request. */
+export interface DenoServeHandlerInfo {
+  remoteAddr: { hostname: string; port: number };
+  completed: Promise<void>;
+}
+
+/** The options of `Deno.serve` used here: TCP, with SO_REUSEPORT. */
+export interface DenoServeOptions {
+  hostname: string;
+  port: number;
+  /** Needs `--unstable-net`. */
+  reusePort: boolean;
+  tcpBacklog?: number;
+  /** Aborting it closes every connection at once (a forceful shutdown). */
+  signal?: AbortSignal;
+  onListen?: (address: { hostname: string; port: number }) => void;
+  handler: (request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>;
+}
+
+/** The server `Deno.serve` returns. */
+export interface DenoHttpServer {
+  /** Resolves once the server has closed. */
+  finished: Promise<void>;
+  /** Stops accepting, closes idle connections at once, and resolves when the busy ones are done. */
+  shutdown(): Promise<void>;
+}
+
+/** A listener from `Deno.listen`. */
+export interface DenoListener {
+  close(): void;
+}
+
+/** The parts of the `Deno` namespace used by this adapter. */
+export interface DenoApi {
+  pid: number;
+  version: { deno: string };
+  env: { toObject(): Record<string, string> };
+  execPath(): string;
+  addSignalListener(signal: DenoSignal, handler: () => void): void;
+  removeSignalListener(signal: DenoSignal, handler: () => void): void;
+  listen(options: { hostname: string; port: number }): DenoListener;
+  statSync(path: string): { isFile: boolean };
+  serve(options: DenoServeOptions): DenoHttpServer;
+  memoryUsage(): { rss: number };
+  stderr: { writeSync(data: Uint8Array): number };
+  exit(code: number): never;
+}
+
+/** Deno's global namespace, typed by the slice above. Only valid when running on Deno. */
+export const Deno: DenoApi = (globalThis as unknown as { Deno: DenoApi }).Deno;

@@ -1,0 +1,35 @@
+/**
+ * The master's side of Deno.
+ *
+ * @module
+ */
+
+import { realClock } from "../../src/runtime/real-clock.ts";
+import { prepareReusePort } from "../../src/runtime/reuse-port.ts";
+import type { Runtime } from "../../src/runtime/runtime.ts";
+import { checkListen } from "./check-listen.ts";
+import { Deno } from "./deno-api.ts";
+import { spawnDenoWorker } from "./spawn.ts";
+
+/**
+ * Creates the Deno {@linkcode Runtime}: worker processes that share the port with SO_REUSEPORT, Deno's
+ * signals, wall time.
+ */
+export function createDenoRuntime(): Runtime {
+  return {
+    name: "deno",
+    version: Deno.version.deno,
+    pid: Deno.pid,
+    clock: realClock,
+    spawnWorker: spawnDenoWorker,
+    onSignal(signal, fn) {
+      Deno.addSignalListener(signal, fn);
+      return () => Deno.removeSignalListener(signal, fn);
+    },
+    checkListen,
+    cpuCount: () => navigator.hardwareConcurrency,
+    // Each worker owns its accept queue; without tcp_migrate_req a worker that stops listening resets
+    // the connections still queued in it.
+    preflight: () => Promise.resolve(prepareReusePort()),
+  };
+}

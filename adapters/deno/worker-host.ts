@@ -1,0 +1,57 @@
+/**
+ * The worker's side of Deno: a process spawned by the master, talking to it over the Node-compat IPC
+ * channel (Deno has no native one), serving with `Deno.serve`.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { isToWorker } from "../../src/core/protocol.ts";
+import type { WorkerHost } from "../../src/runtime/worker-host.ts";
+import { takeWorkerSpec } from "../../src/runtime/worker-spec-env.ts";
+import { Deno } from "./deno-api.ts";
+import { serveDeno } from "./serve.ts";
+
+const encoder = new TextEncoder();
+
+/** Reads this worker's spec from the environment and builds its {@linkcode WorkerHost}. */
+export function createDenoWorkerHost(): WorkerHost {
+  // `process.env` rather than `Deno.env`: the spec is deleted from it, and in Deno both are the same
+  // environment, so the app's own child processes do not see it either.
+  const spec = takeWorkerSpec(process.env);
+  if (!process.send) throw new Error("Cannot run a worker: this process has no channel to the master");
+  return {
+    spec,
+    pid: Deno.pid,
+    send(message) {
+      return new Promise((resolve) => {
+        if (!process.connected || !process.send) return resolve();
+        process.send(message, undefined, {}, () => resolve());
+      });
+    },
+    onMessage(fn) {
+      process.on("message", (message: unknown) => {
+        if (isToWorker(message)) fn(message);
+      });
+    },
+    onParentLost(fn) {
+      // The channel's end of file: it comes the moment the master dies, SIGKILL included.
+      process.once("disconnect", fn);
+    },
+    onSignal(signal, fn) {
+      Deno.addSignalListener(signal, fn);
+    },
+    // Deno reads TypeScript itself, and resolves the app's bare imports with the app's own deno.json,
+    // which the master named on this worker's command line (see find-app-config.ts).
+    importModule: (url) => import(url),
+    serve: serveDeno,
+    rss: () => Deno.memoryUsage().rss,
+    writeError(line) {
+      let data = encoder.encode(`${line}\n`);
+      while (data.length > 0) data = data.subarray(Deno.stderr.writeSync(data));
+    },
+    exit(code) {
+      return Deno.exit(code);
+    },
+  };
+}
