@@ -32,6 +32,8 @@ export interface BunSubprocess {
 export interface BunServer {
   /** Stops listening; in-flight requests finish. `true` closes every connection now. */
   stop(closeActiveConnections?: boolean): Promise<void>;
+  /** The client's address for a request this server is handling. */
+  requestIP(request: Request): { address: string; port: number } | null;
 }
 
 /** Options of `Bun.serve` that the adapter passes. */

@@ -7,7 +7,7 @@
 import { availableParallelism } from "node:os";
 // node:net behaves the same in Bun, and its exclusive listen also fails on a port another process
 // holds with SO_REUSEPORT (measured on Bun 1.4.5), which is what keeps two masters off one port.
-import { checkListen } from "../node/check-listen.ts";
+import { checkListen } from "../../src/runtime/check-listen.ts";
 import { realClock } from "../../src/runtime/real-clock.ts";
 import { prepareReusePort } from "../../src/runtime/reuse-port.ts";
 import type { Runtime } from "../../src/runtime/runtime.ts";
@@ -30,6 +30,12 @@ export function createBunRuntime(): Runtime {
     },
     checkListen,
     cpuCount: availableParallelism,
+    unixSockets: false,
+    // Bun runs TypeScript natively.
+    importModule: (url) => import(url),
+    setProcessTitle(title) {
+      process.title = title;
+    },
     // Workers share the port with SO_REUSEPORT: a worker that stops listening must hand its queued
     // connections on instead of resetting them.
     preflight: async () => prepareReusePort(),

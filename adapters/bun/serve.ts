@@ -6,9 +6,10 @@
  */
 
 import type { FetchHandler } from "../../src/runtime/app.ts";
-import { ListenError } from "../../src/runtime/worker-host.ts";
+import { isUnixAddress } from "../../src/core/protocol.ts";
+import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
-import { describeListenError } from "../node/check-listen.ts";
+import { describeListenError } from "../../src/runtime/check-listen.ts";
 import type { BunGlobal, BunListenError, BunServer } from "./bun-api.ts";
 
 declare const Bun: Pick<BunGlobal, "serve">;
@@ -33,19 +34,28 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
   let draining = false;
   let drained: Promise<void> | undefined;
 
-  const fetch = async (request: Request, server: BunServer): Promise<Response> => {
+  // Not async on purpose: a Response the app returns synchronously goes back to Bun synchronously.
+  const fetch = (request: Request, server: BunServer): Response | Promise<Response> => {
     // The server goes to the app as the second argument, as under `Bun.serve` itself (Hono's
     // getConnInfo reads the client address through it).
-    const response = await handler(request, server);
+    const result = handler(request, server);
     // Checked when the response is ready, not when the request came: a drain may begin meanwhile.
-    return draining ? withConnectionClose(response) : response;
+    if (typeof (result as Partial<Promise<Response>>).then !== "function") {
+      return draining ? withConnectionClose(result as Response) : result;
+    }
+    return (result as Promise<Response>).then((response) => (draining ? withConnectionClose(response) : response));
   };
 
   // `options.backlog` cannot be honoured: Bun.serve has no such option and listens with a backlog of
   // 512 (uSockets' fixed value, seen with `ss -ltn` on Bun 1.4.5).
   const idleTimeout = options.keepaliveMs === 0 ? 0 : Math.min(MAX_IDLE_TIMEOUT_S, Math.ceil(options.keepaliveMs / 1000));
   const servers: BunServer[] = [];
-  for (const { host, port } of options.bind) {
+  for (const address of options.bind) {
+    if (isUnixAddress(address)) {
+      for (const server of servers) void server.stop(true);
+      return Promise.reject(new ListenError(address, UNIX_SOCKETS_UNSUPPORTED));
+    }
+    const { host, port } = address;
     try {
       servers.push(Bun.serve({ hostname: host, port, reusePort: true, idleTimeout, development: false, fetch }));
     } catch (error) {

@@ -7,6 +7,7 @@
 import { isToWorker } from "../../src/core/protocol.ts";
 import type { WorkerHost } from "../../src/runtime/worker-host.ts";
 import { takeWorkerSpec } from "../../src/runtime/worker-spec-env.ts";
+import type { BunServer } from "./bun-api.ts";
 import { serveBun } from "./serve.ts";
 
 /** Reads this worker's spec from the environment and builds its {@linkcode WorkerHost}. */
@@ -42,8 +43,17 @@ export function createBunWorkerHost(): WorkerHost {
     importModule: (url) => import(url),
     serve: serveBun,
     rss: () => process.memoryUsage.rss(),
-    writeError(line) {
-      process.stderr.write(`${line}\n`);
+    clientOf(request, info) {
+      return { address: (info as BunServer | undefined)?.requestIP(request)?.address ?? undefined, httpVersion: "1.1" };
+    },
+    writeError(text) {
+      process.stderr.write(text);
+    },
+    writeOutput(text) {
+      process.stdout.write(text);
+    },
+    setProcessTitle(title) {
+      process.title = title;
     },
     exit(code) {
       process.exit(code);

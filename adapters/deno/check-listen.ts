@@ -4,8 +4,8 @@
  * @module
  */
 
-import type { ListenAddress } from "../../src/core/protocol.ts";
-import { ListenError } from "../../src/runtime/worker-host.ts";
+import { isUnixAddress, type ListenAddress } from "../../src/core/protocol.ts";
+import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
 import { Deno } from "./deno-api.ts";
 
 /**
@@ -17,6 +17,7 @@ import { Deno } from "./deno-api.ts";
  * own `reusePort` listen would silently join.
  */
 export function checkListen(address: ListenAddress): Promise<void> {
+  if (isUnixAddress(address)) return Promise.reject(new ListenError(address, UNIX_SOCKETS_UNSUPPORTED));
   try {
     Deno.listen({ hostname: address.host, port: address.port }).close();
     return Promise.resolve();

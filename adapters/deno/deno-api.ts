@@ -57,6 +57,7 @@ export interface DenoApi {
   serve(options: DenoServeOptions): DenoHttpServer;
   memoryUsage(): { rss: number };
   stderr: { writeSync(data: Uint8Array): number };
+  stdout: { writeSync(data: Uint8Array): number };
   exit(code: number): never;
 }
 

@@ -28,6 +28,9 @@ export function createDenoRuntime(): Runtime {
     },
     checkListen,
     cpuCount: () => navigator.hardwareConcurrency,
+    unixSockets: false,
+    // Deno reads TypeScript itself (the config file, here).
+    importModule: (url) => import(url),
     // Each worker owns its accept queue; without tcp_migrate_req a worker that stops listening resets
     // the connections still queued in it.
     preflight: () => Promise.resolve(prepareReusePort()),

@@ -23,7 +23,8 @@
  */
 
 import type { FetchHandler } from "../../src/runtime/app.ts";
-import { ListenError } from "../../src/runtime/worker-host.ts";
+import { isUnixAddress } from "../../src/core/protocol.ts";
+import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "./check-listen.ts";
 import { Deno } from "./deno-api.ts";
@@ -45,14 +46,23 @@ export const DRAIN_IDLE_GRACE_MS = 500;
 export async function serveDeno(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer> {
   let draining = false;
   let drained: Promise<void> | undefined;
-  const serveHandler = async (request: Request, info: DenoServeHandlerInfo): Promise<Response> => {
-    const response = await handler(request, info);
-    return draining ? withConnectionClose(response) : response;
+  // Not async on purpose: a Response the app returns synchronously goes back to Deno synchronously.
+  const serveHandler = (request: Request, info: DenoServeHandlerInfo): Response | Promise<Response> => {
+    const result = handler(request, info);
+    // Checked when the response is ready, not when the request came: a drain may begin meanwhile.
+    if (typeof (result as Partial<Promise<Response>>).then !== "function") {
+      return draining ? withConnectionClose(result as Response) : result;
+    }
+    return (result as Promise<Response>).then((response) => (draining ? withConnectionClose(response) : response));
   };
 
   const servers: { server: DenoHttpServer; abort: AbortController }[] = [];
   for (const address of options.bind) {
     const abort = new AbortController();
+    if (isUnixAddress(address)) {
+      for (const { abort } of servers) abort.abort();
+      throw new ListenError(address, UNIX_SOCKETS_UNSUPPORTED);
+    }
     try {
       const server = Deno.serve({
         hostname: address.host,

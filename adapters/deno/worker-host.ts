@@ -10,9 +10,15 @@ import { isToWorker } from "../../src/core/protocol.ts";
 import type { WorkerHost } from "../../src/runtime/worker-host.ts";
 import { takeWorkerSpec } from "../../src/runtime/worker-spec-env.ts";
 import { Deno } from "./deno-api.ts";
+import type { DenoServeHandlerInfo } from "./deno-api.ts";
 import { serveDeno } from "./serve.ts";
 
 const encoder = new TextEncoder();
+
+function writeAll(stream: { writeSync(data: Uint8Array): number }, text: string): void {
+  let data = encoder.encode(text);
+  while (data.length > 0) data = data.subarray(stream.writeSync(data));
+}
 
 /** Reads this worker's spec from the environment and builds its {@linkcode WorkerHost}. */
 export function createDenoWorkerHost(): WorkerHost {
@@ -46,9 +52,14 @@ export function createDenoWorkerHost(): WorkerHost {
     importModule: (url) => import(url),
     serve: serveDeno,
     rss: () => Deno.memoryUsage().rss,
-    writeError(line) {
-      let data = encoder.encode(`${line}\n`);
-      while (data.length > 0) data = data.subarray(Deno.stderr.writeSync(data));
+    clientOf(_request, info) {
+      return { address: (info as DenoServeHandlerInfo | undefined)?.remoteAddr?.hostname, httpVersion: "1.1" };
+    },
+    writeError(text) {
+      writeAll(Deno.stderr, text);
+    },
+    writeOutput(text) {
+      writeAll(Deno.stdout, text);
     },
     exit(code) {
       return Deno.exit(code);

@@ -16,8 +16,11 @@ let tsxRegistered = false;
 /** Imports `url`, registering the TypeScript loader first when the module is TypeScript. */
 export async function importModule(url: string): Promise<unknown> {
   if (TYPESCRIPT.test(new URL(url).pathname) && !tsxRegistered) {
-    const { register } = await import("tsx/esm/api");
-    register();
+    // Both loaders, as the tsx command does: outside a `"type": "module"` package Node loads a `.ts`
+    // file as CommonJS, and only tsx's CommonJS hook can compile its `export` syntax there.
+    const [esm, cjs] = await Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]);
+    cjs.register();
+    esm.register();
     tsxRegistered = true;
   }
   return import(url);

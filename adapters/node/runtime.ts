@@ -7,7 +7,8 @@
 import { availableParallelism } from "node:os";
 import { realClock } from "../../src/runtime/real-clock.ts";
 import type { Runtime } from "../../src/runtime/runtime.ts";
-import { checkListen } from "./check-listen.ts";
+import { checkListen } from "../../src/runtime/check-listen.ts";
+import { importModule } from "./import-module.ts";
 import { spawnClusterWorker } from "./spawn.ts";
 
 /** Creates the Node {@linkcode Runtime}: cluster workers, process signals, wall time. */
@@ -24,5 +25,11 @@ export function createNodeRuntime(): Runtime {
     },
     checkListen,
     cpuCount: availableParallelism,
+    // The cluster master owns every listener, unix sockets included, and hands connections out.
+    unixSockets: true,
+    importModule,
+    setProcessTitle(title) {
+      process.title = title;
+    },
   };
 }

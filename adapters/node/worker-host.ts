@@ -37,8 +37,19 @@ export function createNodeWorkerHost(): WorkerHost {
     importModule,
     serve: serveNode,
     rss: () => process.memoryUsage.rss(),
-    writeError(line) {
-      process.stderr.write(`${line}\n`);
+    clientOf(_request, info) {
+      const incoming = (info as { incoming?: { socket?: { remoteAddress?: string }; httpVersion?: string } } | undefined)
+        ?.incoming;
+      return { address: incoming?.socket?.remoteAddress, httpVersion: incoming?.httpVersion };
+    },
+    writeError(text) {
+      process.stderr.write(text);
+    },
+    writeOutput(text) {
+      process.stdout.write(text);
+    },
+    setProcessTitle(title) {
+      process.title = title;
     },
     exit(code) {
       process.exit(code);

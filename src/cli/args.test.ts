@@ -1,27 +1,34 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_ACCESS_LOG_FORMAT } from "../core/config.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
-
-const options = (env: Record<string, string> = {}) => ({
-  env,
-  cpuCount: 4,
-  resolveApp: (path: string) => `/srv/${path}`,
-});
+import { resolveConfig } from "./resolve-config.ts";
 
 function serve(argv: string[], env: Record<string, string> = {}) {
-  const command = parseCommandLine(argv, options(env));
+  const command = parseCommandLine(argv);
   if (command.command !== "serve") throw new Error(`expected serve, got ${command.command}`);
-  return command.config;
+  return resolveConfig({ app: command.app, flags: command.flags, env, cpuCount: 4, resolveApp: (p) => `/srv/${p}` })
+    .config;
 }
 
 function usageError(argv: string[], env: Record<string, string> = {}): string {
   try {
-    parseCommandLine(argv, options(env));
+    serve(argv, env);
   } catch (error) {
     expect(error).toBeInstanceOf(UsageError);
     return (error as Error).message;
   }
   throw new Error("expected a UsageError");
 }
+
+const LOG_DEFAULTS = {
+  accessLog: null,
+  accessLogFormat: DEFAULT_ACCESS_LOG_FORMAT,
+  errorLog: "-",
+  logFormat: "text",
+  pidfile: null,
+  name: null,
+  hooks: {},
+};
 
 describe("parseCommandLine", () => {
   it("serves APP with the defaults: one worker per core on 127.0.0.1:8000", () => {
@@ -36,6 +43,7 @@ describe("parseCommandLine", () => {
       maxRequests: 0,
       maxRequestsJitter: 0,
       logLevel: "info",
+      ...LOG_DEFAULTS,
     });
   });
 
@@ -60,6 +68,7 @@ describe("parseCommandLine", () => {
       maxRequests: 100,
       maxRequestsJitter: 10,
       logLevel: "debug",
+      ...LOG_DEFAULTS,
     });
   });
 
@@ -73,13 +82,13 @@ describe("parseCommandLine", () => {
   });
 
   it("answers help and version before anything else is checked", () => {
-    expect(parseCommandLine(["-h"], options())).toEqual({ command: "help" });
-    expect(parseCommandLine(["--help", "--workers", "0"], options())).toEqual({ command: "help" });
-    expect(parseCommandLine(["-v"], options())).toEqual({ command: "version" });
+    expect(parseCommandLine(["-h"])).toEqual({ command: "help" });
+    expect(parseCommandLine(["--help", "--workers", "0"])).toEqual({ command: "help" });
+    expect(parseCommandLine(["-v"])).toEqual({ command: "version" });
   });
 
   const bad: [string[], Record<string, string>, string][] = [
-    [[], {}, "missing APP, the module to serve, e.g. `mgr app.ts`"],
+    [[], {}, "missing APP, the module to serve, e.g. `mgr app.ts` (or set `app` in mgr.config.ts)"],
     [["a.ts", "b.ts"], {}, "expected one APP, got 2: a.ts b.ts"],
     [["app.ts", "-w", "0"], {}, '--workers must be an integer >= 1, got "0"'],
     [["app.ts", "-w", "two"], {}, '--workers must be an integer >= 1, got "two"'],
@@ -88,7 +97,7 @@ describe("parseCommandLine", () => {
     [["app.ts", "--help=yes"], {}, "--help takes no value"],
     [["app.ts", "--max-requests", "1.5"], {}, '--max-requests must be an integer >= 0, got "1.5"'],
     [["app.ts", "--log-level", "loud"], {}, '--log-level must be one of debug, info, warning, error, critical, got "loud"'],
-    [["app.ts", "-b", "localhost:99999"], {}, '--bind must be HOST:PORT, [IPv6]:PORT or HOST, with PORT from 1 to 65535, got "localhost:99999"'],
+    [["app.ts", "-b", "localhost:99999"], {}, '--bind must be HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535, got "localhost:99999"'],
     [["app.ts", "--worker", "2"], {}, "unknown option --worker; did you mean --workers?"],
     [["app.ts", "--zzzzzz"], {}, "unknown option --zzzzzz"],
     [["app.ts", "--workers"], {}, "--workers needs a value"],

@@ -21,13 +21,21 @@ const RELAYED_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGTTIN", "S
 
 /** The Bun executable to relaunch under, when Node runs this file for `bunx`; otherwise undefined. */
 export function bunToRelaunchUnder(env: NodeJS.ProcessEnv): string | undefined {
-  const execPath = env.npm_execpath;
-  if (detectRuntime() !== "node" || !env.npm_config_user_agent?.startsWith("bun/") || !execPath) return undefined;
-  if (env[LAUNCHED_ENV]) return undefined; // never a relaunch loop, whatever npm_execpath names
+  if (detectRuntime() !== "node" || !env.npm_config_user_agent?.startsWith("bun/")) return undefined;
+  if (env[LAUNCHED_ENV]) return undefined; // never a relaunch loop, whatever the environment says
+  // Bun sets npm_execpath to itself, unless a package manager above it already had: then look on PATH.
+  const execPath = env.npm_execpath && /^bunx?(\.exe)?$/.test(basename(env.npm_execpath))
+    ? env.npm_execpath
+    : findOnPath("bun", env.PATH);
+  if (!execPath) return undefined;
   // `bunx` is Bun itself under another name, but one that treats its first argument as a package,
   // and the master spawns its workers with its own executable; so prefer `bun` next to it.
   const sibling = join(dirname(execPath), basename(execPath).replace(/^bunx/, "bun"));
   return existsSync(sibling) ? sibling : execPath;
+}
+
+function findOnPath(name: string, path = ""): string | undefined {
+  return path.split(":").filter(Boolean).map((dir) => join(dir, name)).find((file) => existsSync(file));
 }
 
 /** Runs this command under `bun`, relays signals to it, and exits as it exits. */

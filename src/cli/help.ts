@@ -1,47 +1,64 @@
 /**
- * `mgr --help`.
+ * `mgr --help`, written from the settings table so it always lists every flag.
  *
  * @module
  */
 
-import { DEFAULT_BACKLOG, DEFAULT_GRACEFUL_TIMEOUT, DEFAULT_KEEPALIVE, DEFAULT_TIMEOUT } from "../core/config.ts";
+import { SETTINGS } from "../core/settings.ts";
 
-/** The usage text, Gunicorn's options under the same names. */
-export const HELP = `Usage: mgr [serve] APP [options]
+const WIDTH = 31;
 
-Serve APP, a module whose default export is a fetch handler (a Hono app, or
-\`export default { fetch }\`), from a supervised pool of worker processes.
-APP may name an export: \`src/server.ts:app\`.
+function wrap(text: string, indent: number, width = 100): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && indent + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
 
-Options:
-  -w, --workers INT            Worker processes to run.
-                               [number of CPU cores, or $WEB_CONCURRENCY]
-  -b, --bind ADDRESS           Address to listen on: HOST:PORT, [IPv6]:PORT or HOST.
-                               Repeat to listen on several.
-                               [127.0.0.1:8000, or 0.0.0.0:$PORT]
-  -t, --timeout SECONDS        Kill and replace a worker silent for this long;
-                               0 disables. [${DEFAULT_TIMEOUT}]
-      --graceful-timeout SECONDS
-                               Time a stopping worker has to finish its requests
-                               before it is killed. [${DEFAULT_GRACEFUL_TIMEOUT}]
-      --keepalive SECONDS      Time an idle keep-alive connection stays open. [${DEFAULT_KEEPALIVE}]
-      --max-requests INT       Replace a worker after it has served this many
-                               requests; 0 disables. [0]
-      --max-requests-jitter INT
-                               Add up to this many requests at random per worker,
-                               so workers are not replaced all at once. [0]
-      --backlog INT            Connections the kernel queues before they are
-                               accepted. [${DEFAULT_BACKLOG}]
-      --log-level LEVEL        debug, info, warning, error or critical. [info]
-  -h, --help                   Show this help and exit.
-  -v, --version                Show the version and exit.
+function option(flags: string, help: string): string {
+  const [first = "", ...rest] = wrap(help, WIDTH);
+  const head = flags.length < WIDTH - 1 ? `${flags.padEnd(WIDTH)}${first}` : `${flags}\n${" ".repeat(WIDTH)}${first}`;
+  return [head, ...rest.map((l) => " ".repeat(WIDTH) + l)].join("\n");
+}
+
+const settingLines = SETTINGS.filter((s) => s.flag).map((s) => {
+  const flags = `  ${s.short ? `-${s.short}, ` : "    "}--${s.flag} ${s.meta}`;
+  return option(flags, `${s.help} [${s.defaultHelp}] (${s.env})`);
+});
+
+/** The usage text. */
+export const HELP = `Usage: mgr [serve] [APP] [options]     serve APP from a supervised pool of workers
+       mgr check [APP] [options]       check the config and that APP loads in a worker
+       mgr print-config [APP] [options]
+                                       show the effective config and where each value came from
+       mgr status | reload | scale N | stop [--quick]
+                                       control a running master
+
+APP is a module whose default export is a fetch handler (a Hono app, or
+\`export default { fetch }\`); \`src/server.ts:api\` names another export.
+
+Options (later wins: defaults < mgr.config.ts < environment < flags):
+${option("  -c, --config PATH", "Read settings and hooks from PATH. [./mgr.config.ts if present] (MGR_CONFIG)")}
+${settingLines.join("\n")}
+${option("      --control PATH", "The control socket of the master to talk to. [next to --pid, or one per address in $XDG_RUNTIME_DIR/mgr or /tmp/mgr-UID]")}
+${option("      --quick", "With stop: stop at once instead of draining.")}
+${option("  -h, --help", "Show this help and exit.")}
+${option("  -v, --version", "Show the version and exit.")}
 
 Signals (to the master):
   TERM  graceful stop: finish in-flight requests, then exit
-  INT, QUIT  quick stop          HUP  replace every worker, without downtime
-  TTIN  one worker more          TTOU one worker fewer
+  INT, QUIT  quick stop          HUP  reload: new config, new workers, no downtime
+  TTIN  one worker more          TTOU one worker fewer          USR1  reopen log files
 
 Exit codes:
-  0 stopped cleanly   1 could not listen   2 bad command line
+  0 stopped cleanly   1 could not listen or failed   2 bad command line or config
   3 workers failed to boot   4 the app failed to load
 `;

@@ -1,20 +1,30 @@
 /**
- * `mgr`: parse the command line, load this runtime's adapter, run the supervisor, exit with its code.
+ * `mgr`: parse the command line, load this runtime's adapter, then serve, check, print the config,
+ * or talk to a running master.
  *
  * @module
  */
 
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { formatAddress } from "../core/config.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "../core/exit-codes.ts";
-import { createLogger } from "../core/logger.ts";
-import { createSupervisor } from "../core/supervisor.ts";
+import { isUnixAddress } from "../core/protocol.ts";
+import { UNIX_SOCKETS_UNSUPPORTED } from "../runtime/worker-host.ts";
 import { formatAppReference, parseAppReference } from "../runtime/app-reference.ts";
 import { detectRuntime } from "../runtime/detect.ts";
+import type { Runtime } from "../runtime/runtime.ts";
 import { VERSION } from "../version.ts";
-import { parseCommandLine, UsageError } from "./args.ts";
+import { type CliCommand, parseCommandLine } from "./args.ts";
+import { checkApp } from "./check-app.ts";
+import { findConfigFile, loadConfigFile } from "./config-file.ts";
 import { HELP } from "./help.ts";
 import { loadRuntime } from "./load-runtime.ts";
+import { formatConfig } from "./print-config.ts";
+import { type ResolvedConfig, resolveConfig } from "./resolve-config.ts";
+import { runControlCommand } from "./control-command.ts";
+import { serve } from "./serve.ts";
+import { UsageError } from "./usage-error.ts";
 
 /** Options of {@linkcode main}. */
 export interface MainOptions {
@@ -27,7 +37,7 @@ export interface MainOptions {
 /** Runs mgr with `argv` (flags and positionals only) and resolves with the exit code. */
 export async function main(argv: string[], options: MainOptions): Promise<number> {
   const { stdout, stderr } = options;
-  let runtime;
+  let runtime: Runtime;
   try {
     runtime = await loadRuntime(detectRuntime());
   } catch (error) {
@@ -35,39 +45,74 @@ export async function main(argv: string[], options: MainOptions): Promise<number
     return EXIT_FAILURE;
   }
 
-  let command;
   try {
-    command = parseCommandLine(argv, {
-      env: options.env,
-      cpuCount: runtime.cpuCount(),
-      resolveApp: (reference) => resolveApp(reference, options.cwd),
-    });
+    const command = parseCommandLine(argv);
+    switch (command.command) {
+      case "help":
+        stdout(HELP);
+        return EXIT_OK;
+      case "version":
+        stdout(`mgr ${VERSION} (${runtime.name} ${runtime.version})\n`);
+        return EXIT_OK;
+      case "status":
+      case "reload":
+      case "scale":
+      case "stop":
+        return await runControlCommand(command, { ...options, runtime, loadConfig: configLoader(command, runtime, options, false) });
+      case "serve":
+      case "check":
+      case "print-config": {
+        const load = configLoader(command, runtime, options, true);
+        const resolved = await load(0);
+        const unix = resolved.config.bind.find(isUnixAddress);
+        if (unix && !runtime.unixSockets && command.command !== "print-config") {
+          throw new UsageError(`cannot bind ${formatAddress(unix)} on ${runtime.name}: ${UNIX_SOCKETS_UNSUPPORTED}`);
+        }
+        if (command.command === "print-config") {
+          stdout(formatConfig(resolved));
+          return EXIT_OK;
+        }
+        if (command.command === "check") return await checkApp(runtime, resolved, options);
+        return await serve(runtime, resolved, load, options);
+      }
+    }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     stderr(`mgr: error: ${error.message} (see mgr --help)\n`);
     return EXIT_USAGE;
   }
-  if (command.command === "help") {
-    stdout(HELP);
-    return EXIT_OK;
-  }
-  if (command.command === "version") {
-    stdout(`mgr ${VERSION} (${runtime.name} ${runtime.version})\n`);
-    return EXIT_OK;
-  }
+}
 
-  const { config } = command;
-  const logger = createLogger({ level: config.logLevel, pid: runtime.pid, write: (line) => stderr(`${line}\n`) });
-  logger.info(`Starting mgr ${VERSION}`);
-  const supervisor = createSupervisor({ runtime, config, logger });
-  await supervisor.start();
-  return supervisor.done;
+/** Reads the config again from every source; `reload` numbers the re-reads a SIGHUP asks for. */
+export type ConfigLoader = (reload: number) => Promise<ResolvedConfig>;
+
+function configLoader(
+  command: Extract<CliCommand, { flags: unknown }>,
+  runtime: Runtime,
+  options: MainOptions,
+  needsApp: boolean,
+): ConfigLoader {
+  const { env, cwd } = options;
+  return async (reload) => {
+    const explicit = "configPath" in command ? command.configPath ?? env.MGR_CONFIG : env.MGR_CONFIG;
+    const path = findConfigFile(cwd, explicit);
+    const file = path ? { path, values: await loadConfigFile(path, (url) => runtime.importModule(url), reload) } : undefined;
+    return resolveConfig({
+      app: "app" in command ? command.app : undefined,
+      flags: command.flags,
+      env,
+      file,
+      cpuCount: runtime.cpuCount(),
+      resolveApp: (reference) => resolveApp(reference, cwd, needsApp),
+      appRequired: needsApp,
+    });
+  };
 }
 
 /** Makes the app's path absolute, so workers find it whatever their working directory. */
-function resolveApp(reference: string, cwd: string): string {
+function resolveApp(reference: string, cwd: string, mustExist: boolean): string {
   const { path, exportName } = parseAppReference(reference);
   const absolute = resolve(cwd, path);
-  if (!existsSync(absolute)) throw new UsageError(`APP not found: ${absolute}`);
+  if (mustExist && !existsSync(absolute)) throw new UsageError(`APP not found: ${absolute}`);
   return formatAppReference({ path: absolute, exportName });
 }

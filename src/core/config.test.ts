@@ -32,6 +32,13 @@ describe("DEFAULTS", () => {
       maxRequests: 0,
       maxRequestsJitter: 0,
       logLevel: "info",
+      accessLog: null,
+      accessLogFormat: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
+      errorLog: "-",
+      logFormat: "text",
+      pidfile: null,
+      name: null,
+      hooks: {},
     });
     expect(LOG_LEVELS).toEqual(["debug", "info", "warning", "error", "critical"]);
   });
@@ -161,7 +168,7 @@ describe("parseBind", () => {
   });
 
   it("gives a bare host port 8000", () => {
-    expect(DEFAULT_BIND.port).toBe(8000);
+    expect(DEFAULT_BIND).toEqual({ host: "127.0.0.1", port: 8000 });
     expect(parseBind("0.0.0.0")).toEqual({ host: "0.0.0.0", port: 8000 });
     expect(parseBind("localhost")).toEqual({ host: "localhost", port: 8000 });
     expect(parseBind("[::1]")).toEqual({ host: "::1", port: 8000 });
@@ -204,11 +211,12 @@ describe("parseBind", () => {
     }
   });
 
-  it("rejects unix sockets, saying they are not supported", () => {
-    const error = configError(() => parseBind("unix:/tmp/mgr.sock"));
-    expect(error.value).toBe("unix:/tmp/mgr.sock");
-    expect(error.message).toContain("unix sockets are not supported");
-    expect(error.message).toContain("got `unix:/tmp/mgr.sock`");
+  it("reads unix:PATH as a unix socket, and refuses one without a path", () => {
+    expect(parseBind("unix:/tmp/mgr.sock")).toEqual({ path: "/tmp/mgr.sock" });
+    expect(formatAddress({ path: "/tmp/mgr.sock" })).toBe("unix:/tmp/mgr.sock");
+    const error = configError(() => parseBind("unix:"));
+    expect(error.value).toBe("unix:");
+    expect(error.message).toContain("got `unix:`");
   });
 
   it("names the key it is given", () => {

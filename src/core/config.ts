@@ -7,7 +7,12 @@
  * @module
  */
 
-import type { ListenAddress, LogLevel } from "./protocol.ts";
+import { isUnixAddress, type ListenAddress, type LogLevel, type TcpAddress, type UnixAddress } from "./protocol.ts";
+import { type Hooks, validateHooks } from "./hooks.ts";
+import { ConfigError } from "./config-error.ts";
+import { compileAccessLogFormat } from "./access-log-format.ts";
+
+export { ConfigError, formatValue } from "./config-error.ts";
 
 /** Everything the master needs to run. */
 export interface Config {
@@ -30,7 +35,27 @@ export interface Config {
   /** Up to this many extra requests, chosen at random per worker, so workers do not recycle in step. */
   maxRequestsJitter: number;
   logLevel: LogLevel;
+  /** Where the access log goes: a file path, `-` for standard output, or null for none. */
+  accessLog: string | null;
+  /** The access log line, in Gunicorn's format atoms. */
+  accessLogFormat: string;
+  /** Where the error log goes: a file path, or `-` for standard error. */
+  errorLog: string;
+  /** How log lines are written: Gunicorn's text lines, or one JSON object per line. */
+  logFormat: LogFormat;
+  /** A file to write the master's pid to, or null for none. */
+  pidfile: string | null;
+  /** A name for the process titles (Gunicorn's proc_name), or null for the default `mgr`. */
+  name: string | null;
+  /** Server hooks, from the config file. */
+  hooks: Hooks;
 }
+
+/** How log lines are written. */
+export type LogFormat = "text" | "json";
+
+/** Gunicorn's default access log format. */
+export const DEFAULT_ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"';
 
 /** Default heartbeat timeout, seconds (Gunicorn's). */
 export const DEFAULT_TIMEOUT = 30;
@@ -41,7 +66,7 @@ export const DEFAULT_KEEPALIVE = 5;
 /** Default listen backlog (Gunicorn's). */
 export const DEFAULT_BACKLOG = 2048;
 /** Default address, loopback only: exposing a server is a decision, not a default. */
-export const DEFAULT_BIND: ListenAddress = { host: "127.0.0.1", port: 8000 };
+export const DEFAULT_BIND: TcpAddress = { host: "127.0.0.1", port: 8000 };
 
 /** The defaults of every key but `app` and `workers`, which depend on the command line and the machine. */
 export const DEFAULTS: Omit<Config, "app" | "workers"> = {
@@ -53,37 +78,16 @@ export const DEFAULTS: Omit<Config, "app" | "workers"> = {
   maxRequests: 0,
   maxRequestsJitter: 0,
   logLevel: "info",
+  accessLog: null,
+  accessLogFormat: DEFAULT_ACCESS_LOG_FORMAT,
+  errorLog: "-",
+  logFormat: "text",
+  pidfile: null,
+  name: null,
+  hooks: {},
 };
 
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error", "critical"];
-
-/**
- * A value that a configuration key does not accept. Callers catch it to say where the value came
- * from (a flag, a variable, the config file) in their own words.
- */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-  constructor(
-    /** The key, as spelled in the config file. */
-    readonly key: string,
-    /** The value received. */
-    readonly value: unknown,
-    /** What is allowed, e.g. "an integer >= 1". */
-    readonly expected: string,
-  ) {
-    super(`option \`${key}\` must be ${expected}, got \`${formatValue(value)}\``);
-  }
-}
-
-/** Renders a received value for an error message, strings as they were typed. */
-export function formatValue(value: unknown): string {
-  if (typeof value === "string") return value;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 /**
  * Checks one value for `key`, converting strings from flags or the environment.
@@ -123,7 +127,42 @@ const CHECKS: { [K in keyof Config]: Check } = {
     }
     return level;
   },
+  accessLog: optionalPath,
+  accessLogFormat: (key, value) => {
+    const expected = "a format of Gunicorn's access log atoms (h l u t r m U q H s B b f a T M D L p, {header}i, " +
+      "{header}o, {name}e), such as `%(h)s \"%(r)s\" %(s)s %(D)s`";
+    if (typeof value !== "string" || value === "") throw new ConfigError(key, value, expected);
+    try {
+      compileAccessLogFormat(value);
+    } catch (error) {
+      throw new ConfigError(key, value, `${expected}; ${(error as Error).message} is not one`);
+    }
+    return value;
+  },
+  errorLog: (key, value) => {
+    if (typeof value !== "string" || value === "") throw new ConfigError(key, value, "a file path, or - for standard error");
+    return value;
+  },
+  logFormat: (key, value) => {
+    if (value !== "text" && value !== "json") throw new ConfigError(key, value, "text or json");
+    return value;
+  },
+  pidfile: optionalPath,
+  name: (key, value) => {
+    if (value === null) return null;
+    if (typeof value !== "string" || !/^[\w.@:+-]{1,64}$/.test(value)) {
+      throw new ConfigError(key, value, "a short name of letters, digits and . _ - @ : +");
+    }
+    return value;
+  },
+  hooks: (key, value) => validateHooks(key, value),
 };
+
+function optionalPath(key: string, value: unknown): string | null {
+  if (value === null) return null;
+  if (typeof value !== "string" || value === "") throw new ConfigError(key, value, "a file path, or - for standard output");
+  return value;
+}
 
 /** Reads a number from a config value; strings must be plain decimals (no `0x10`, no `1e3`). */
 function toNumber(value: unknown): number {
@@ -148,7 +187,7 @@ function seconds(): Check {
   };
 }
 
-const BIND_EXPECTED = "HOST:PORT, [IPv6]:PORT or HOST, with PORT from 1 to 65535";
+const BIND_EXPECTED = "HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535";
 
 /**
  * Parses a Gunicorn-style bind: `HOST:PORT`, `[::1]:PORT`, or a bare `HOST` (port 8000).
@@ -162,7 +201,9 @@ const BIND_EXPECTED = "HOST:PORT, [IPv6]:PORT or HOST, with PORT from 1 to 65535
  */
 export function parseBind(text: string, key = "bind"): ListenAddress {
   if (text.startsWith("unix:")) {
-    throw new ConfigError(key, text, `${BIND_EXPECTED} (unix sockets are not supported yet)`);
+    const path = text.slice("unix:".length);
+    if (path === "") throw new ConfigError(key, text, BIND_EXPECTED);
+    return { path };
   }
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   let host: string;
@@ -171,7 +212,9 @@ export function parseBind(text: string, key = "bind"): ListenAddress {
     [, host, portText] = bracketed as unknown as [string, string, string | undefined];
   } else {
     const colons = text.split(":").length - 1;
-    if (colons > 1) throw new ConfigError(key, text, `${BIND_EXPECTED} (write IPv6 hosts in brackets)`);
+    if (colons > 1 && !text.startsWith("[")) {
+      throw new ConfigError(key, text, `${BIND_EXPECTED} (write IPv6 hosts in brackets)`);
+    }
     [host, portText] = text.split(":") as [string, string | undefined];
   }
   if (host === "" || /[[\]]/.test(host)) throw new ConfigError(key, text, BIND_EXPECTED);
@@ -183,7 +226,12 @@ export function parseBind(text: string, key = "bind"): ListenAddress {
 }
 
 function checkAddress(key: string, value: unknown): ListenAddress {
-  const address = value as Partial<ListenAddress> | null;
+  const unix = value as Partial<UnixAddress> | null;
+  if (typeof unix === "object" && unix !== null && "path" in unix) {
+    if (typeof unix.path !== "string" || unix.path === "") throw new ConfigError(key, value, BIND_EXPECTED);
+    return { path: unix.path };
+  }
+  const address = value as Partial<TcpAddress> | null;
   if (
     typeof address !== "object" || address === null || typeof address.host !== "string" ||
     !Number.isInteger(address.port) || address.port! < 1 || address.port! > 65535
@@ -193,7 +241,13 @@ function checkAddress(key: string, value: unknown): ListenAddress {
   return { host: address.host, port: address.port! };
 }
 
-/** Formats an address the way users type it: `127.0.0.1:8000`, `[::1]:8000`. */
+/** Formats an address the way users type it: `127.0.0.1:8000`, `[::1]:8000`, `unix:/run/app.sock`. */
 export function formatAddress(address: ListenAddress): string {
+  if (isUnixAddress(address)) return `unix:${address.path}`;
   return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/** Where to point a client: `http://127.0.0.1:8000`, or `unix:/run/app.sock`. */
+export function formatListenUrl(address: ListenAddress): string {
+  return isUnixAddress(address) ? formatAddress(address) : `http://${formatAddress(address)}`;
 }

@@ -6,7 +6,7 @@
 
 import type { LogLevel } from "./protocol.ts";
 import type { Clock } from "./clock.ts";
-import { LOG_LEVELS } from "./config.ts";
+import { LOG_LEVELS, type LogFormat } from "./config.ts";
 
 /** Writes log lines at or above a level. */
 export interface Logger {
@@ -26,6 +26,8 @@ export interface CreateLoggerOptions {
   pid: number;
   /** Where timestamps come from; `Date.now` when omitted. */
   clock?: Pick<Clock, "now">;
+  /** Gunicorn's text lines (the default), or one JSON object per line for log shippers. */
+  format?: LogFormat;
 }
 
 /**
@@ -33,7 +35,7 @@ export interface CreateLoggerOptions {
  *
  * @example
  * ```ts
- * const log = createLogger({ level: "info", pid: 1234, write: console.error });
+ * const log = createLogger({ level: "info", pid: 1234, write: (line) => console.error(line) });
  * log.info("Booting worker with pid: 1235");
  * // [2026-11-26 07:40:00 +0000] [1234] [INFO] Booting worker with pid: 1235
  * ```
@@ -41,9 +43,15 @@ export interface CreateLoggerOptions {
 export function createLogger(options: CreateLoggerOptions): Logger {
   const threshold = LOG_LEVELS.indexOf(options.level);
   const now = options.clock ? () => options.clock!.now() : () => Date.now();
+  const json = options.format === "json";
   const line = (level: LogLevel) => (message: string) => {
     if (LOG_LEVELS.indexOf(level) < threshold) return;
-    options.write(`[${formatTimestamp(now())}] [${options.pid}] [${level.toUpperCase()}] ${message}`);
+    const time = now();
+    options.write(
+      json
+        ? JSON.stringify({ time: new Date(time).toISOString(), level, pid: options.pid, message })
+        : `[${formatTimestamp(time)}] [${options.pid}] [${level.toUpperCase()}] ${message}`,
+    );
   };
   return {
     debug: line("debug"),

@@ -7,10 +7,23 @@
  * @module
  */
 
-/** Where a worker listens: a TCP host and port. */
-export interface ListenAddress {
+/** Where a worker listens: a TCP host and port, or a unix socket. */
+export type ListenAddress = TcpAddress | UnixAddress;
+
+/** A TCP address. */
+export interface TcpAddress {
   host: string;
   port: number;
+}
+
+/** A unix socket, `unix:/run/app.sock` on the command line. */
+export interface UnixAddress {
+  path: string;
+}
+
+/** True when `address` is a unix socket. */
+export function isUnixAddress(address: ListenAddress): address is UnixAddress {
+  return "path" in address;
 }
 
 /** What a worker needs to know to boot, handed to it when it is spawned. */
@@ -25,15 +38,29 @@ export interface WorkerSpec {
   keepaliveMs: number;
   /** How often the worker proves its event loop is alive, in milliseconds. */
   heartbeatMs: number;
-  /**
-   * Boot as a spare: import the app and run setup, then wait for a `serve` message before listening,
-   * so the master can put it to work the moment another worker has to go.
-   */
-  standby: boolean;
+  /** How this worker runs; see {@linkcode WorkerMode}. */
+  mode: WorkerMode;
   /** Ask to be retired after this many requests; 0 means never. Jitter is already applied. */
   maxRequests: number;
   logLevel: LogLevel;
+  logFormat: "text" | "json";
+  /** The error log: a path, or `-` for standard error. */
+  errorLog: string;
+  /** The access log: a path, `-` for standard output, or null for none. */
+  accessLog: string | null;
+  accessLogFormat: string;
+  /** The name for the process title, or null. */
+  name: string | null;
+  /** The config file whose worker-side hooks (postFork, postWorkerInit, workerExit) run in the worker. */
+  configFile: string | null;
 }
+
+/**
+ * `serve`: boot and listen. `standby`: boot as a spare (import the app, run setup), then wait for a
+ * `serve` message before listening, so the master can put it to work the moment another worker has to
+ * go. `check`: import the app, report, and exit (for `mgr check`; setup does not run).
+ */
+export type WorkerMode = "serve" | "standby" | "check";
 
 /** Log levels, most verbose first, with Gunicorn's names. */
 export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
@@ -61,7 +88,9 @@ export type ToWorker =
   /** Stop accepting, finish in-flight requests, close keep-alive connections, run teardown, exit. */
   | { type: "drain" }
   /** Exit now. */
-  | { type: "stop" };
+  | { type: "stop" }
+  /** Reopen log files (after SIGUSR1: a log rotation moved them). */
+  | { type: "reopen-logs" };
 
 /** Exit code a worker uses when the app failed to import or its `setup()` threw (Gunicorn's APP_LOAD_ERROR). */
 export const WORKER_EXIT_APP_LOAD = 4;
@@ -80,5 +109,5 @@ export function isFromWorker(value: unknown): value is FromWorker {
 export function isToWorker(value: unknown): value is ToWorker {
   if (typeof value !== "object" || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return type === "serve" || type === "drain" || type === "stop";
+  return type === "serve" || type === "drain" || type === "stop" || type === "reopen-logs";
 }

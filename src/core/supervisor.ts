@@ -10,10 +10,13 @@
  */
 
 import type { Config } from "./config.ts";
-import { formatAddress } from "./config.ts";
+import { formatListenUrl } from "./config.ts";
 import type { Logger } from "./logger.ts";
-import type { FromWorker, ToWorker, WorkerSpec } from "./protocol.ts";
+import type { FromWorker, ToWorker } from "./protocol.ts";
 import { WORKER_EXIT_APP_LOAD } from "./protocol.ts";
+import { HookRunner } from "./hook-runner.ts";
+import type { ServerInfo } from "./hooks.ts";
+import { buildWorkerSpec } from "./worker-spec.ts";
 import { EXIT_APP_LOAD_ERROR, EXIT_FAILURE, EXIT_OK, EXIT_WORKER_BOOT_ERROR } from "./exit-codes.ts";
 import { RESTART_BACKOFF_BASE_MS, RestartBackoff } from "./restart-backoff.ts";
 import type { WorkerInfo, WorkerRecord } from "./worker-table.ts";
@@ -31,11 +34,18 @@ export const QUICK_STOP_TIMEOUT_MS = 2_000;
  * jitter spreads retirements out; when two coincide, the second replacement boots cold.
  */
 export const SPARE_WORKERS_WHEN_RECYCLING = 1;
-/** The longest interval between heartbeats, in milliseconds. */
-export const MAX_HEARTBEAT_INTERVAL_MS = 1_000;
+export { MAX_HEARTBEAT_INTERVAL_MS } from "./worker-spec.ts";
 
 /** The signals the master listens for. */
-export const HANDLED_SIGNALS: readonly Signal[] = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGTTIN", "SIGTTOU"];
+export const HANDLED_SIGNALS: readonly Signal[] = [
+  "SIGTERM",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGHUP",
+  "SIGTTIN",
+  "SIGTTOU",
+  "SIGUSR1",
+];
 
 /** Options of {@linkcode createSupervisor}. */
 export interface SupervisorOptions {
@@ -44,6 +54,23 @@ export interface SupervisorOptions {
   logger: Logger;
   /** A number in [0, 1), for max-requests jitter; `Math.random` when omitted. */
   random?: () => number;
+  /** Reads the config again, for SIGHUP; without it a reload keeps the config it has. */
+  reloadConfig?: () => Promise<Config>;
+  /** Reopens the master's own log files, for SIGUSR1. */
+  reopenLogs?: () => void;
+  /** The config file, whose worker-side hooks workers run; null or absent when there is none. */
+  configFile?: string | null;
+}
+
+/** What `mgr status` shows of the master. */
+export interface StatusReport {
+  pid: number;
+  runtime: string;
+  /** The pool size the master aims for. */
+  workers: number;
+  startedAt: number;
+  now: number;
+  pool: (WorkerInfo & { restarts: number; lastExit?: string })[];
 }
 
 type SupervisorEvent =
@@ -53,7 +80,12 @@ type SupervisorEvent =
   | { type: "exit"; worker: WorkerRecord; code: number | null; signal: string | null }
   | { type: "watchdog"; worker: WorkerRecord }
   | { type: "deadline"; worker: WorkerRecord }
-  | { type: "respawn" };
+  | { type: "respawn" }
+  | { type: "reload" }
+  | { type: "reloaded"; config: Config }
+  | { type: "reload-start" }
+  | { type: "reload-failed"; error: unknown }
+  | { type: "scale"; workers: number };
 
 type Phase = "idle" | "running" | "stopping" | "stopped";
 
@@ -77,7 +109,18 @@ export class Supervisor {
   readonly done: Promise<number>;
 
   readonly #runtime: Runtime;
-  readonly #config: Config;
+  #config: Config;
+  readonly #options: SupervisorOptions;
+  readonly #hooks: HookRunner;
+  /** Bumped by each reload; a worker remembers the generation it was spawned in. */
+  #generation = 0;
+  #reloading = false;
+  #beforeReload?: { config: Config; workers: number };
+  /** The generation a reload in progress is bringing in, until every old worker has been retired. */
+  #reloadGeneration?: number;
+  #startedAt = 0;
+  /** Per pool position: how often its worker died unplanned (crash, timeout), and how the last one ended. */
+  readonly #slots = new Map<number, { restarts: number; lastExit?: string }>();
   readonly #log: Logger;
   readonly #random: () => number;
   readonly #table = new WorkerTable();
@@ -99,7 +142,9 @@ export class Supervisor {
 
   constructor(options: SupervisorOptions) {
     this.#runtime = options.runtime;
+    this.#options = options;
     this.#config = options.config;
+    this.#hooks = new HookRunner(options.config.hooks, options.logger);
     this.#log = options.logger;
     this.#random = options.random ?? Math.random;
     this.#desired = options.config.workers;
@@ -114,6 +159,39 @@ export class Supervisor {
   /** A snapshot of the workers, oldest first. */
   workers(): WorkerInfo[] {
     return this.#table.info();
+  }
+
+  /** The master and its pool, for `mgr status`. */
+  status(): StatusReport {
+    return {
+      pid: this.#runtime.pid,
+      runtime: `${this.#runtime.name} ${this.#runtime.version}`,
+      workers: this.#desired,
+      startedAt: this.#startedAt,
+      now: this.#runtime.clock.now(),
+      pool: this.#table.all().map((worker) => {
+        const slot = worker.slot === undefined ? undefined : this.#slots.get(worker.slot);
+        return {
+          ...this.#table.info().find((w) => w.id === worker.id)!,
+          restarts: slot?.restarts ?? 0,
+          lastExit: slot?.lastExit,
+        };
+      }),
+    };
+  }
+
+  /** Reloads as SIGHUP does: new config, new workers, each old one drained once a new one is ready. */
+  reload(): void {
+    this.#enqueue({ type: "reload" });
+  }
+
+  /** Sets the pool size, as repeated TTIN or TTOU would. */
+  scale(workers: number): void {
+    this.#enqueue({ type: "scale", workers });
+  }
+
+  #serverInfo(): ServerInfo {
+    return { pid: this.#runtime.pid, workers: this.#desired, pool: () => this.workers() };
   }
 
   /**
@@ -133,10 +211,12 @@ export class Supervisor {
       }
     }
     for (const address of this.#config.bind) {
-      this.#log.info(`Listening at: http://${formatAddress(address)} (${this.#runtime.pid})`);
+      this.#log.info(`Listening at: ${formatListenUrl(address)} (${this.#runtime.pid})`);
     }
     this.#log.info(`Using runtime: ${this.#runtime.name} ${this.#runtime.version}`);
     for (const note of (await this.#runtime.preflight?.()) ?? []) this.#log[note.level](note.message);
+    this.#startedAt = this.#runtime.clock.now();
+    await this.#hooks.run("onStarting", this.#serverInfo());
     this.#unsubscribe = HANDLED_SIGNALS.map((signal) =>
       this.#runtime.onSignal(signal, () => this.#enqueue({ type: "signal", signal }))
     );
@@ -197,6 +277,18 @@ export class Supervisor {
       case "respawn":
         this.#respawnTimer = undefined;
         return;
+      case "reload":
+        return this.#onHup();
+      case "reloaded":
+        return this.#onReloaded(event.config);
+      case "reload-start":
+        return this.#startGeneration();
+      case "reload-failed":
+        this.#reloading = false;
+        this.#log.error(`Reload failed, keeping the workers and config as they are: ${errorMessage(event.error)}`);
+        return;
+      case "scale":
+        return this.#resize(event.workers);
     }
   }
 
@@ -218,25 +310,72 @@ export class Supervisor {
       case "SIGTTOU":
         return this.#resize(this.#desired - 1);
       case "SIGUSR1":
-        return;
+        return this.#onUsr1();
     }
   }
 
-  /** Replaces every worker, each old one drained only once a new one is ready to take its place. */
+  /** Reads the config again, then replaces every worker (see {@linkcode #onReloaded}). */
   #onHup(): void {
     if (this.#phase !== "running") return;
     this.#log.info("Hang up: Master");
+    const reloadConfig = this.#options.reloadConfig;
+    if (this.#reloading) return this.#log.info("A reload is already in progress");
+    if (!reloadConfig) return this.#onReloaded(this.#config);
+    this.#reloading = true;
+    reloadConfig().then(
+      (config) => this.#enqueue({ type: "reloaded", config }),
+      (error) => this.#enqueue({ type: "reload-failed", error }),
+    );
+  }
+
+  /** Starts a new generation: each old worker is drained only once a new one is ready to take its place. */
+  #onReloaded(config: Config): void {
+    this.#reloading = false;
+    if (this.#phase !== "running") return;
+    const bindChanged = JSON.stringify(config.bind) !== JSON.stringify(this.#config.bind);
+    if (bindChanged) {
+      this.#log.warning("The new config changes `bind`; addresses change on restart, so the old ones stay in use");
+      config = { ...config, bind: this.#config.bind };
+    }
+    const previous = this.#config;
+    this.#beforeReload = { config: previous, workers: this.#desired };
+    this.#config = config;
+    this.#hooks.hooks = config.hooks;
+    // onReload runs before the new generation boots, as Gunicorn's on_reload does.
+    if (!this.#hooks.has("onReload")) return this.#startGeneration();
+    void this.#hooks.run("onReload", this.#serverInfo()).then(() => this.#enqueue({ type: "reload-start" }));
+  }
+
+  /** The new generation: every worker now serving is retired, each once a new one is ready. */
+  #startGeneration(): void {
+    if (this.#phase !== "running" || !this.#beforeReload) return;
+    this.#generation++;
+    this.#reloadGeneration = this.#generation;
+    if (this.#config.workers !== this.#beforeReload.config.workers) this.#resize(this.#config.workers);
     for (const worker of this.#table.active()) worker.retiring = true;
+  }
+
+  #onUsr1(): void {
+    this.#log.info("Reopening log files");
+    try {
+      this.#options.reopenLogs?.();
+    } catch (error) {
+      this.#log.error(`Cannot reopen log files: ${errorMessage(error)}`);
+    }
+    for (const worker of this.#table.all()) this.#send(worker, { type: "reopen-logs" });
   }
 
   #resize(workers: number): void {
     if (this.#phase !== "running") return;
     if (workers < 1) {
-      this.#log.info("Number of workers stays at 1: a pool is never scaled below one worker");
+      this.#log.info(`Number of workers stays at ${this.#desired}: a pool is never scaled below one worker`);
       return;
     }
+    if (workers === this.#desired) return;
+    const previous = this.#desired;
     this.#desired = workers;
     this.#log.info(`Number of workers: ${workers}`);
+    void this.#hooks.run("nworkersChanged", this.#serverInfo(), workers, previous);
   }
 
   #stopGracefully(): void {
@@ -320,8 +459,9 @@ export class Supervisor {
     }
     if (!this.#everReady && this.#table.ready().length >= this.#desired) {
       this.#everReady = true;
-      const urls = this.#config.bind.map((a) => `http://${formatAddress(a)}`).join(", ");
+      const urls = this.#config.bind.map(formatListenUrl).join(", ");
       this.#log.info(`Ready: ${this.#desired} worker${this.#desired === 1 ? "" : "s"} serving ${urls}`);
+      void this.#hooks.run("whenReady", this.#serverInfo());
     }
   }
 
@@ -330,12 +470,19 @@ export class Supervisor {
     this.#clearTimers(worker);
     this.#table.delete(worker);
     const how = describeExit(code, signal);
+    const slot = worker.slot === undefined ? undefined : this.#slots.get(worker.slot);
+    const planned = worker.state === "draining" || worker.state === "stopping" || this.#phase !== "running";
+    if (slot) {
+      slot.lastExit = planned ? `${worker.retiring ? "retired" : "stopped"}, ${how}` : worker.killedBy === "timeout" ? `timed out, ${how}` : how;
+      if (!planned) slot.restarts++;
+    }
+    void this.#hooks.run("childExit", this.#serverInfo(), { id: worker.id, pid: worker.pid }, { code, signal });
 
     if (worker.state === "draining" || worker.state === "stopping" || this.#phase !== "running") {
       if (worker.killedBy === "deadline") return; // already logged when the deadline passed
       if (code === 0) this.#log.debug(`Worker (pid:${worker.pid}) exited`);
       else if (this.#phase === "running" || !this.#quick) {
-        this.#log.warning(`Worker (pid:${worker.pid}) ${how} while shutting down`);
+        this.#log.warning(`Worker (pid:${worker.pid}) ${how} after it was asked to ${worker.state === "draining" ? "drain" : "stop"}`);
       }
       return;
     }
@@ -367,6 +514,7 @@ export class Supervisor {
       );
       // At start there is nothing to protect: stop at once rather than boot a broken app N times.
       if (!this.#everReady) return this.#halt(EXIT_APP_LOAD_ERROR, "App failed to load.");
+      if (this.#abandonReload(worker)) return;
     } else if (worker.killedBy !== "timeout") {
       this.#log.error(`Worker (pid:${worker.pid}) failed to boot: it ${how}`);
     }
@@ -377,6 +525,31 @@ export class Supervisor {
         : this.#halt(EXIT_WORKER_BOOT_ERROR, "Worker failed to boot.");
     }
     this.#delayRespawn(this.#backoff.recordFailure(this.#runtime.clock.now()), "boot failures");
+  }
+
+  /**
+   * A worker of a new generation could not load the app: the reload is called off. The old workers
+   * stop retiring and keep serving, the new ones still booting are stopped, and nothing is respawned
+   * until the next reload. Returns false when there was no reload to call off.
+   */
+  #abandonReload(failed: WorkerRecord): boolean {
+    if (this.#reloadGeneration === undefined || failed.generation !== this.#reloadGeneration) return false;
+    const old = this.#table.active().filter((w) => w.retiring && w.state === "ready");
+    if (old.length === 0) return false;
+    this.#log.error(`Reload abandoned: the app no longer loads; ${old.length} worker(s) keep serving`);
+    for (const worker of old) worker.retiring = false;
+    for (const worker of this.#table.active()) {
+      if (worker.generation === this.#reloadGeneration && worker.state === "booting") this.#stopNow(worker);
+    }
+    // The reload is over: a later failure is an ordinary boot failure, with backoff. The config, hooks
+    // and pool size go back to what they were before it.
+    this.#reloadGeneration = undefined;
+    if (this.#beforeReload) {
+      this.#config = this.#beforeReload.config;
+      this.#hooks.hooks = this.#config.hooks;
+      this.#resize(this.#beforeReload.workers);
+    }
+    return true;
   }
 
   #onWatchdog(worker: WorkerRecord): void {
@@ -400,6 +573,10 @@ export class Supervisor {
   /** Makes the pool match what is wanted: spawn what is missing, drain what is surplus or retired. */
   #reconcile(): void {
     if (this.#phase !== "running") return;
+    if (this.#reloadGeneration !== undefined && !this.#table.all().some((w) => w.retiring)) {
+      this.#reloadGeneration = undefined;
+      this.#log.info("Reload complete");
+    }
     const fresh = this.#table.fresh();
     let missing = this.#desired - fresh.length;
     if (missing < 0) {
@@ -440,6 +617,7 @@ export class Supervisor {
   /** Puts a spare to work: it starts listening and counts toward the pool from now on. */
   #promote(worker: WorkerRecord): void {
     worker.spare = false;
+    this.#takeSlot(worker);
     this.#send(worker, { type: "serve" });
     this.#log.info(`Promoting spare worker (pid:${worker.pid})`);
   }
@@ -447,7 +625,13 @@ export class Supervisor {
   /** Starts a worker; returns false if the runtime refused, after arranging the retry. */
   #spawn(spare: boolean): boolean {
     const id = this.#nextId++;
-    const spec = this.#workerSpec(id, spare);
+    const spec = buildWorkerSpec(this.#config, {
+      id,
+      mode: spare ? "standby" : "serve",
+      random: this.#random,
+      configFile: this.#options.configFile ?? null,
+    });
+    void this.#hooks.run("preFork", this.#serverInfo(), { id });
     let handle;
     try {
       handle = this.#runtime.spawnWorker(spec);
@@ -472,6 +656,7 @@ export class Supervisor {
       state: "booting",
       retiring: false,
       spare,
+      generation: this.#generation,
       spawnedAt: now,
       lastSeen: now,
       outbox: [],
@@ -480,6 +665,7 @@ export class Supervisor {
       rss: 0,
     };
     this.#table.add(worker);
+    if (!spare) this.#takeSlot(worker);
     handle.onMessage((message) => this.#enqueue({ type: "message", worker, message }));
     handle.onExit((code, signal) => this.#enqueue({ type: "exit", worker, code, signal }));
     this.#armWatchdog(worker);
@@ -487,22 +673,13 @@ export class Supervisor {
     return true;
   }
 
-  #workerSpec(id: number, standby: boolean): WorkerSpec {
-    const config = this.#config;
-    const timeoutMs = config.timeout * 1000;
-    const jitter = config.maxRequests > 0 ? Math.floor(this.#random() * (config.maxRequestsJitter + 1)) : 0;
-    return {
-      id,
-      app: config.app,
-      bind: config.bind,
-      backlog: config.backlog,
-      keepaliveMs: config.keepalive * 1000,
-      // Two heartbeats per timeout period, so one late beat never gets a healthy worker killed.
-      heartbeatMs: timeoutMs > 0 ? Math.min(MAX_HEARTBEAT_INTERVAL_MS, timeoutMs / 2) : MAX_HEARTBEAT_INTERVAL_MS,
-      standby,
-      maxRequests: config.maxRequests > 0 ? config.maxRequests + jitter : 0,
-      logLevel: config.logLevel,
-    };
+  /** Gives a worker that joins the pool the lowest position no other pool member holds. */
+  #takeSlot(worker: WorkerRecord): void {
+    const held = new Set(this.#table.fresh().filter((w) => w !== worker).map((w) => w.slot));
+    let slot = 1;
+    while (held.has(slot)) slot++;
+    worker.slot = slot;
+    if (!this.#slots.has(slot)) this.#slots.set(slot, { restarts: 0 });
   }
 
   /** Asks a worker to finish its requests and exit, killing it after `gracefulTimeout`. */
@@ -589,7 +766,8 @@ export class Supervisor {
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     this.#log.info("Shutting down: Master");
     if (this.#exitReason) this.#log.error(`Reason: ${this.#exitReason}`);
-    this.#resolveDone(this.#exitCode);
+    const code = this.#exitCode;
+    void this.#hooks.run("onExit", this.#serverInfo()).then(() => this.#resolveDone(code));
   }
 }
 

@@ -24,6 +24,10 @@ export interface WorkerRecord {
   retiring: boolean;
   /** A spare: booted with the app loaded, not listening until the master promotes it. */
   spare: boolean;
+  /** The reload generation it was spawned in. */
+  generation: number;
+  /** Its position in the pool (1…workers), which its replacement inherits; none while a spare. */
+  slot?: number;
   spawnedAt: number;
   /** When the worker reported its app imported and set up. */
   bootedAt?: number;
@@ -50,7 +54,10 @@ export interface WorkerRecord {
 
 /** A read-only view of one worker, for status displays and tests. */
 export type WorkerInfo = Readonly<
-  Pick<WorkerRecord, "id" | "pid" | "state" | "retiring" | "spare" | "spawnedAt" | "readyAt" | "served" | "inFlight" | "rss">
+  Pick<
+    WorkerRecord,
+    "id" | "pid" | "state" | "retiring" | "spare" | "generation" | "slot" | "spawnedAt" | "readyAt" | "served" | "inFlight" | "rss"
+  >
 >;
 
 /** The workers the master knows of, oldest first. */
@@ -100,8 +107,8 @@ export class WorkerTable {
   }
 
   info(): WorkerInfo[] {
-    return this.all().map(({ id, pid, state, retiring, spare, spawnedAt, readyAt, served, inFlight, rss }) => ({
-      id, pid, state, retiring, spare, spawnedAt, readyAt, served, inFlight, rss,
+    return this.all().map(({ id, pid, state, retiring, spare, generation, slot, spawnedAt, readyAt, served, inFlight, rss }) => ({
+      id, pid, state, retiring, spare, generation, slot, spawnedAt, readyAt, served, inFlight, rss,
     }));
   }
 }

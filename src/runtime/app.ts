@@ -28,7 +28,7 @@ export interface LoadedApp {
  */
 export async function loadApp(reference: string, importModule: (url: string) => Promise<unknown>): Promise<LoadedApp> {
   const { path, exportName } = parseAppReference(reference);
-  const module = (await importModule(toFileUrl(path))) as Record<string, unknown>;
+  const module = unwrapCommonJs(await importModule(toFileUrl(path)));
   const exported = module[exportName];
   const where = exportName === "default" ? "default export" : `export \`${exportName}\``;
   if (exported === undefined) {
@@ -78,6 +78,17 @@ function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
   return typeof value === "object" ? "an object without a fetch method" : `a ${typeof value}`;
+}
+
+/**
+ * The exports of an imported module. A TypeScript module that Node compiled to CommonJS (there is no
+ * `"type": "module"` package around it) arrives wrapped: its exports sit under `default`, marked
+ * `__esModule`. Unwrapped, it reads like the ES module it was written as.
+ */
+export function unwrapCommonJs(imported: unknown): Record<string, unknown> {
+  const module = imported as Record<string, unknown>;
+  const inner = module.default as Record<string, unknown> | undefined;
+  return typeof inner === "object" && inner !== null && inner.__esModule === true ? inner : module;
 }
 
 /** Turns an absolute path into a `file:` URL, percent-encoding what a URL cannot hold as is. */

@@ -36,6 +36,15 @@ export interface Runtime {
   checkListen(address: ListenAddress): Promise<void>;
   cpuCount(): number;
   /**
+   * True when workers can share a unix socket. Node's can (the master owns the socket); Bun's and
+   * Deno's cannot, since each worker owns its listener and SO_REUSEPORT does not apply to unix sockets.
+   */
+  unixSockets: boolean;
+  /** Imports a module by URL, with whatever the runtime needs to read TypeScript (the config file). */
+  importModule(url: string): Promise<unknown>;
+  /** Sets the process title shown by `ps`, where the runtime can. */
+  setProcessTitle?(title: string): void;
+  /**
    * Prepares the machine for this runtime's workers before any is spawned, and says what it did or
    * what the operator should do, e.g. about `net.ipv4.tcp_migrate_req` where workers share a port
    * with SO_REUSEPORT. Each note is logged at its level.

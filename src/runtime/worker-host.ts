@@ -5,6 +5,7 @@
  * @module
  */
 
+import { formatAddress } from "../core/config.ts";
 import type { FromWorker, ListenAddress, ToWorker, WorkerSpec } from "../core/protocol.ts";
 import type { FetchHandler } from "./app.ts";
 
@@ -32,9 +33,20 @@ export interface WorkerServer {
 export class ListenError extends Error {
   override name = "ListenError";
   constructor(readonly address: ListenAddress, readonly reason: string) {
-    super(`Cannot listen on ${address.host.includes(":") ? `[${address.host}]` : address.host}:${address.port}: ${reason}`);
+    super(`Cannot listen on ${formatAddress(address)}: ${reason}`);
   }
 }
+
+/** The client of one request, as far as the runtime tells. */
+export interface ClientInfo {
+  address?: string;
+  /** `1.1`, `2.0`… */
+  httpVersion?: string;
+}
+
+/** Why Bun and Deno workers cannot serve a unix socket, for errors that say so. */
+export const UNIX_SOCKETS_UNSUPPORTED = "workers on this runtime each own a listener, shared through " +
+  "SO_REUSEPORT, which unix sockets do not have; run mgr on Node for unix sockets, or bind a TCP address";
 
 /** The worker's side of one runtime. */
 export interface WorkerHost {
@@ -56,6 +68,13 @@ export interface WorkerHost {
   serve(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer>;
   /** Resident set size of this process, in bytes. */
   rss(): number;
-  writeError(line: string): void;
+  /** What the runtime knows of the client of `request`, from the `info` its server passed along. */
+  clientOf(request: Request, info: unknown): ClientInfo;
+  /** Writes text as it is to standard error. */
+  writeError(text: string): void;
+  /** Writes text as it is to standard output. */
+  writeOutput(text: string): void;
+  /** Sets the process title shown by `ps`, where the runtime can. */
+  setProcessTitle?(title: string): void;
   exit(code: number): never;
 }

@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { formatAccessTime } from "../core/access-log-format.ts";
 import type { FromWorker, ToWorker, WorkerSpec } from "../core/protocol.ts";
 import type { FetchHandler } from "./app.ts";
 import { ListenError, type WorkerHost, type WorkerServer } from "./worker-host.ts";
@@ -11,9 +15,15 @@ const SPEC: WorkerSpec = {
   backlog: 2048,
   keepaliveMs: 5_000,
   heartbeatMs: 1_000,
-  standby: false,
+  mode: "serve",
   maxRequests: 0,
   logLevel: "info",
+  logFormat: "text",
+  errorLog: "-",
+  accessLog: null,
+  accessLogFormat: "%(h)s",
+  name: null,
+  configFile: null,
 };
 
 /** A host whose server records calls and whose drain resolves when the test says so. */
@@ -21,6 +31,7 @@ class FakeHost implements WorkerHost {
   readonly sent: FromWorker[] = [];
   readonly events: string[] = [];
   readonly errors: string[] = [];
+  readonly output: string[] = [];
   exitCode?: number;
   handler?: FetchHandler;
   listenError?: Error;
@@ -29,7 +40,15 @@ class FakeHost implements WorkerHost {
   #onParentLost?: () => void;
   #signals = new Map<string, () => void>();
 
-  constructor(readonly spec: WorkerSpec, readonly module: Record<string, unknown>) {}
+  /**
+   * @param module What every import returns, unless `modules` has an entry for its URL.
+   * @param modules Modules by URL; a value that is an Error makes that import reject with it.
+   */
+  constructor(
+    readonly spec: WorkerSpec,
+    readonly module: Record<string, unknown>,
+    readonly modules: Record<string, unknown> = {},
+  ) {}
   readonly pid = 4242;
 
   send(message: FromWorker): Promise<void> {
@@ -46,8 +65,9 @@ class FakeHost implements WorkerHost {
   onSignal(signal: string, fn: () => void): void {
     this.#signals.set(signal, fn);
   }
-  importModule(): Promise<unknown> {
-    return Promise.resolve(this.module);
+  importModule(url: string): Promise<unknown> {
+    const module = url in this.modules ? this.modules[url] : this.module;
+    return module instanceof Error ? Promise.reject(module) : Promise.resolve(module);
   }
   serve(handler: FetchHandler): Promise<WorkerServer> {
     if (this.listenError) return Promise.reject(this.listenError);
@@ -64,8 +84,14 @@ class FakeHost implements WorkerHost {
   rss(): number {
     return 1234;
   }
-  writeError(line: string): void {
-    this.errors.push(line);
+  writeError(text: string): void {
+    this.errors.push(text);
+  }
+  writeOutput(text: string): void {
+    this.output.push(text);
+  }
+  clientOf(): { address: string; httpVersion: string } {
+    return { address: "10.0.0.7", httpVersion: "1.1" };
   }
   exit(code: number): never {
     this.exitCode ??= code;
@@ -120,7 +146,7 @@ describe("runWorker", () => {
   });
 
   it("waits for serve before listening when booted as a spare", async () => {
-    const host = new FakeHost({ ...SPEC, standby: true }, okApp);
+    const host = new FakeHost({ ...SPEC, mode: "standby" }, okApp);
     const running = runWorker(host);
     await settle();
     expect(host.events).toEqual(["booted"]);
@@ -239,5 +265,222 @@ describe("runWorker", () => {
     expect(host.exitCode).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
     expect(host.exitCode).toBe(0);
+  });
+
+  describe("in check mode", () => {
+    it("imports the app without running setup or the hooks, reports booted and exits 0", async () => {
+      const setup = vi.fn();
+      const host = new FakeHost({ ...SPEC, mode: "check", configFile: "/srv/mgr.config.ts" }, { default: okApp.default, setup }, {
+        "file:///srv/mgr.config.ts": new Error("the config file must not be imported in check mode"),
+      });
+      await runWorker(host);
+      expect(setup).not.toHaveBeenCalled();
+      expect(host.events).toEqual(["booted", "exit 0"]);
+      expect(host.exitCode).toBe(0);
+      expect(host.errors).toEqual([]);
+
+      // It stopped its heartbeat on the way out.
+      const beats = host.types().filter((t) => t === "heartbeat").length;
+      vi.advanceTimersByTime(10 * SPEC.heartbeatMs);
+      expect(host.types().filter((t) => t === "heartbeat")).toHaveLength(beats);
+    });
+
+    it("reports an app that does not load, and exits 4", async () => {
+      const host = new FakeHost({ ...SPEC, mode: "check" }, { nothing: true });
+      await runWorker(host);
+      expect(host.types()).toContain("boot-error");
+      expect(host.exitCode).toBe(4);
+    });
+  });
+
+  describe("worker hooks", () => {
+    const CONFIG = "/srv/mgr.config.ts";
+    const CONFIG_URL = "file:///srv/mgr.config.ts";
+
+    it("runs postFork before the app is imported, postWorkerInit after setup, and workerExit just before exit", async () => {
+      const order: string[] = [];
+      const hooks = {
+        postFork: vi.fn(() => void order.push("postFork")),
+        postWorkerInit: vi.fn(() => void order.push("postWorkerInit")),
+        workerExit: vi.fn(() => void order.push("workerExit")),
+      };
+      const app = {
+        default: okApp.default,
+        setup: () => void order.push("setup"),
+        teardown: () => void order.push("teardown"),
+      };
+      const host = new FakeHost({ ...SPEC, configFile: CONFIG }, app, { [CONFIG_URL]: { default: hooks } });
+      const importModule = host.importModule.bind(host);
+      host.importModule = (url) => (order.push(`import ${url}`), importModule(url));
+      const send = host.send.bind(host);
+      host.send = (message) => (message.type !== "heartbeat" && order.push(message.type), send(message));
+      const exit = host.exit.bind(host);
+      host.exit = (code) => (order.push(`exit ${code}`), exit(code));
+
+      await runWorker(host);
+      expect(order).toEqual([
+        `import ${CONFIG_URL}`,
+        "postFork",
+        "import file:///srv/app.ts",
+        "setup",
+        "booted",
+        "postWorkerInit",
+        "ready",
+      ]);
+      for (const hook of Object.values(hooks).slice(0, 2)) expect(hook).toHaveBeenCalledWith({ id: 1, pid: 4242 });
+
+      host.message({ type: "drain" });
+      host.finishDrain();
+      await settle();
+      expect(order.slice(7)).toEqual(["teardown", "workerExit", "exit 0"]);
+      expect(hooks.workerExit).toHaveBeenCalledWith({ id: 1, pid: 4242 });
+    });
+
+    it("waits for an async hook before going on", async () => {
+      let finishPostFork = () => {};
+      const hooks = { postFork: () => new Promise<void>((resolve) => (finishPostFork = resolve)) };
+      const host = new FakeHost({ ...SPEC, configFile: CONFIG }, okApp, { [CONFIG_URL]: { default: hooks } });
+      const running = runWorker(host);
+      await settle();
+      expect(host.events).toEqual([]);
+      finishPostFork();
+      await running;
+      expect(host.events).toEqual(["booted", "listen", "ready"]);
+    });
+
+    it("logs a hook that throws and boots all the same", async () => {
+      const hooks = {
+        postFork() {
+          throw new Error("no vault");
+        },
+        postWorkerInit: () => Promise.reject(new Error("metrics down")),
+      };
+      const host = new FakeHost({ ...SPEC, configFile: CONFIG }, okApp, { [CONFIG_URL]: { default: hooks } });
+      await runWorker(host);
+      expect(host.events).toEqual(["booted", "listen", "ready"]);
+      expect(host.errors).toHaveLength(2);
+      expect(host.errors[0]).toMatch(/^\[[^\]]+\] \[4242\] \[ERROR\] Hook postFork failed: Error: no vault\n/);
+      expect(host.errors[1]).toMatch(/^\[[^\]]+\] \[4242\] \[ERROR\] Hook postWorkerInit failed: Error: metrics down\n/);
+    });
+
+    it("logs a config file it cannot import and boots without hooks", async () => {
+      const host = new FakeHost({ ...SPEC, configFile: CONFIG }, okApp, {
+        [CONFIG_URL]: new Error("Cannot find module 'dotenv'"),
+      });
+      await runWorker(host);
+      expect(host.events).toEqual(["booted", "listen", "ready"]);
+      expect(host.errors).toHaveLength(1);
+      expect(host.errors[0]).toMatch(
+        /\[4242\] \[ERROR\] Cannot read hooks from \/srv\/mgr\.config\.ts: Cannot find module 'dotenv'\n$/,
+      );
+    });
+
+    it("ignores the master-side hooks of the config file", async () => {
+      const onStarting = vi.fn();
+      const host = new FakeHost({ ...SPEC, configFile: CONFIG }, okApp, {
+        [CONFIG_URL]: { default: { onStarting, workers: 4 } },
+      });
+      await runWorker(host);
+      expect(onStarting).not.toHaveBeenCalled();
+      expect(host.events).toEqual(["booted", "listen", "ready"]);
+    });
+  });
+
+  describe("access log", () => {
+    const app = {
+      default: (request: Request) =>
+        new URL(request.url).pathname === "/boom"
+          ? Promise.reject(new Error("kaboom"))
+          : new Response("ok", { status: 200, headers: { "content-length": "2" } }),
+    };
+
+    it("writes a line per request to standard output when accessLog is -, gathered into one write", async () => {
+      vi.setSystemTime(new Date(2026, 10, 26, 7, 40, 5));
+      const spec = { ...SPEC, accessLog: "-", accessLogFormat: '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(p)s' };
+      const host = new FakeHost(spec, app);
+      await runWorker(host);
+      await host.handler!(new Request("http://x/a"));
+      await host.handler!(new Request("http://x/b?x=1", { method: "DELETE" }));
+      expect(host.output).toEqual([]);
+
+      vi.advanceTimersByTime(0);
+      const time = formatAccessTime(Date.now());
+      expect(host.output).toEqual([
+        `10.0.0.7 [${time}] "GET /a HTTP/1.1" 200 2 <4242>\n` +
+        `10.0.0.7 [${time}] "DELETE /b?x=1 HTTP/1.1" 200 2 <4242>\n`,
+      ]);
+      expect(host.errors).toEqual([]);
+    });
+
+    it("logs the 500 answered for a handler that throws", async () => {
+      const host = new FakeHost({ ...SPEC, accessLog: "-", accessLogFormat: '"%(r)s" %(s)s' }, app);
+      await runWorker(host);
+      await host.handler!(new Request("http://x/boom"));
+      vi.advanceTimersByTime(0);
+      expect(host.output).toEqual(['"GET /boom HTTP/1.1" 500\n']);
+    });
+
+    it("writes the lines still gathered when the worker exits", async () => {
+      const host = new FakeHost({ ...SPEC, accessLog: "-", accessLogFormat: "%(U)s" }, app);
+      await runWorker(host);
+      await host.handler!(new Request("http://x/last"));
+      host.message({ type: "drain" });
+      host.finishDrain();
+      await settle();
+      expect(host.exitCode).toBe(0);
+      expect(host.output).toEqual(["/last\n"]);
+    });
+
+    it("writes nothing when accessLog is null", async () => {
+      const host = new FakeHost({ ...SPEC, accessLog: null }, app);
+      await runWorker(host);
+      await host.handler!(new Request("http://x/a"));
+      vi.advanceTimersByTime(0);
+      expect(host.output).toEqual([]);
+    });
+  });
+
+  describe("on reopen-logs", () => {
+    it("keeps serving, having written out the access lines gathered so far", async () => {
+      const host = new FakeHost({ ...SPEC, accessLog: "-", accessLogFormat: "%(U)s" }, okApp);
+      await runWorker(host);
+      await host.handler!(new Request("http://x/before"));
+      expect(() => host.message({ type: "reopen-logs" })).not.toThrow();
+      expect(host.output).toEqual(["/before\n"]);
+
+      const response = await host.handler!(new Request("http://x/after"));
+      expect(response.status).toBe(200);
+      vi.advanceTimersByTime(0);
+      expect(host.output).toEqual(["/before\n", "/after\n"]);
+      expect(host.exitCode).toBeUndefined();
+      expect(host.errors).toEqual([]);
+    });
+
+    it("writes to a new file at the old path after a log rotation moved the old one", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "mgr-worker-logs-"));
+      try {
+        const path = join(dir, "access.log");
+        const host = new FakeHost({ ...SPEC, accessLog: path, accessLogFormat: "%(U)s" }, okApp);
+        await runWorker(host);
+        await host.handler!(new Request("http://x/one"));
+        vi.advanceTimersByTime(0);
+        renameSync(path, `${path}.1`);
+
+        host.message({ type: "reopen-logs" });
+        await host.handler!(new Request("http://x/two"));
+        vi.advanceTimersByTime(0);
+        expect(readFileSync(`${path}.1`, "utf8")).toBe("/one\n");
+        expect(readFileSync(path, "utf8")).toBe("/two\n");
+        expect(host.output).toEqual([]);
+
+        // Drained, the worker closes its log files.
+        host.message({ type: "drain" });
+        host.finishDrain();
+        await settle();
+        expect(host.exitCode).toBe(0);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

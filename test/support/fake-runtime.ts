@@ -5,6 +5,7 @@
  * @module
  */
 
+import { formatAddress } from "../../src/core/config.ts";
 import type { FromWorker, ListenAddress, ToWorker, WorkerSpec } from "../../src/core/protocol.ts";
 import type { KillSignal, Runtime, Signal, WorkerHandle } from "../../src/runtime/runtime.ts";
 import { FakeClock } from "./fake-clock.ts";
@@ -108,14 +109,20 @@ export class FakeRuntime implements Runtime {
   }
 
   checkListen(address: ListenAddress): Promise<void> {
-    const busy = this.busyAddresses.some((a) => a.host === address.host && a.port === address.port);
+    const busy = this.busyAddresses.some((a) => formatAddress(a) === formatAddress(address));
     return busy
-      ? Promise.reject(new Error(`Cannot listen on ${address.host}:${address.port}: address already in use`))
+      ? Promise.reject(new Error(`Cannot listen on ${formatAddress(address)}: address already in use`))
       : Promise.resolve();
   }
 
   cpuCount(): number {
     return 2;
+  }
+
+  readonly unixSockets = true;
+
+  importModule(url: string): Promise<unknown> {
+    return Promise.reject(new Error(`FakeRuntime cannot import ${url}`));
   }
 
   /** Delivers a signal to the master. */

@@ -1,0 +1,47 @@
+/**
+ * `mgr check`: the config is valid (it was resolved to get here) and the app loads in a real worker.
+ *
+ * @module
+ */
+
+import { EXIT_APP_LOAD_ERROR, EXIT_OK, EXIT_WORKER_BOOT_ERROR } from "../core/exit-codes.ts";
+import type { BootErrorKind } from "../core/protocol.ts";
+import { describeExit } from "../core/supervisor.ts";
+import { buildWorkerSpec } from "../core/worker-spec.ts";
+import type { Runtime } from "../runtime/runtime.ts";
+import type { MainOptions } from "./main.ts";
+import type { ResolvedConfig } from "./resolve-config.ts";
+
+/** How long a checking worker may take to import the app before it is killed, in milliseconds. */
+export const CHECK_TIMEOUT_MS = 60_000;
+
+/**
+ * Imports the app in one worker of this runtime (its `setup()` does not run) and reports; resolves
+ * with 0 when it loads, 4 when it does not, 3 when the worker dies otherwise.
+ */
+export async function checkApp(runtime: Runtime, { config }: ResolvedConfig, options: MainOptions): Promise<number> {
+  const spec = buildWorkerSpec(config, { id: 1, mode: "check", random: () => 0, configFile: null });
+  const worker = runtime.spawnWorker(spec);
+  let bootError: { kind: BootErrorKind; message: string } | undefined;
+  let booted = false;
+  worker.onMessage((message) => {
+    if (message.type === "boot-error") bootError = message;
+    if (message.type === "booted") booted = true;
+  });
+  const timer = runtime.clock.setTimeout(() => worker.kill("SIGKILL"), CHECK_TIMEOUT_MS);
+  const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+    worker.onExit((code, signal) => resolve([code, signal]))
+  );
+  runtime.clock.clearTimeout(timer);
+
+  if (code === 0 && booted) {
+    options.stdout(`OK: the config is valid and ${config.app} loads on ${runtime.name} ${runtime.version}\n`);
+    return EXIT_OK;
+  }
+  if (bootError) {
+    options.stderr(`mgr: error: ${config.app} failed to load: ${bootError.message}\n`);
+    return EXIT_APP_LOAD_ERROR;
+  }
+  options.stderr(`mgr: error: the worker checking ${config.app} ${describeExit(code, signal)} before it loaded the app\n`);
+  return EXIT_WORKER_BOOT_ERROR;
+}

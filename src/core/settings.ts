@@ -1,0 +1,177 @@
+/**
+ * Every setting once: its config-file key, its flag, its environment variable and its help, so the
+ * command line, the environment, the config file, `mgr --help` and `mgr print-config` cannot drift
+ * apart (Gunicorn keeps one `Setting` class per option for the same reason).
+ *
+ * @module
+ */
+
+import type { Config } from "./config.ts";
+import {
+  DEFAULT_BACKLOG,
+  DEFAULT_GRACEFUL_TIMEOUT,
+  DEFAULT_KEEPALIVE,
+  DEFAULT_TIMEOUT,
+} from "./config.ts";
+
+/** The keys a setting can have: everything in {@linkcode Config} but the hooks, which only a file can set. */
+export type SettingKey = Exclude<keyof Config, "hooks">;
+
+/** One setting. */
+export interface Setting {
+  key: SettingKey;
+  /** The long flag, without dashes; absent for the app, which is a positional argument. */
+  flag?: string;
+  short?: string;
+  /** True when the flag may be given several times. */
+  multiple?: boolean;
+  /** The `MGR_*` environment variable. */
+  env: string;
+  /** The placeholder in `--help`, e.g. `INT`. */
+  meta: string;
+  help: string;
+  /** The default as `--help` shows it. */
+  defaultHelp: string;
+}
+
+/** All settings, in the order `--help` and `print-config` list them. */
+export const SETTINGS: readonly Setting[] = [
+  {
+    key: "app",
+    env: "MGR_APP",
+    meta: "APP",
+    help: "The app module, e.g. app.ts or src/server.ts:api (an APP argument wins).",
+    defaultHelp: "",
+  },
+  {
+    key: "workers",
+    flag: "workers",
+    short: "w",
+    env: "MGR_WORKERS",
+    meta: "INT",
+    help: "Worker processes to run.",
+    defaultHelp: "number of CPU cores, or $WEB_CONCURRENCY",
+  },
+  {
+    key: "bind",
+    flag: "bind",
+    short: "b",
+    multiple: true,
+    env: "MGR_BIND",
+    meta: "ADDRESS",
+    help: "Address to listen on: HOST:PORT, [IPv6]:PORT or HOST. Repeat to listen on several " +
+      "($MGR_BIND takes a comma-separated list).",
+    defaultHelp: "127.0.0.1:8000, or 0.0.0.0:$PORT",
+  },
+  {
+    key: "timeout",
+    flag: "timeout",
+    short: "t",
+    env: "MGR_TIMEOUT",
+    meta: "SECONDS",
+    help: "Kill and replace a worker silent (its event loop blocked) for this long; 0 disables.",
+    defaultHelp: String(DEFAULT_TIMEOUT),
+  },
+  {
+    key: "gracefulTimeout",
+    flag: "graceful-timeout",
+    env: "MGR_GRACEFUL_TIMEOUT",
+    meta: "SECONDS",
+    help: "Time a stopping worker has to finish its requests before it is killed.",
+    defaultHelp: String(DEFAULT_GRACEFUL_TIMEOUT),
+  },
+  {
+    key: "keepalive",
+    flag: "keepalive",
+    env: "MGR_KEEPALIVE",
+    meta: "SECONDS",
+    help: "Time an idle keep-alive connection stays open.",
+    defaultHelp: String(DEFAULT_KEEPALIVE),
+  },
+  {
+    key: "maxRequests",
+    flag: "max-requests",
+    env: "MGR_MAX_REQUESTS",
+    meta: "INT",
+    help: "Replace a worker after it has served this many requests; 0 disables.",
+    defaultHelp: "0",
+  },
+  {
+    key: "maxRequestsJitter",
+    flag: "max-requests-jitter",
+    env: "MGR_MAX_REQUESTS_JITTER",
+    meta: "INT",
+    help: "Add up to this many requests at random per worker, so workers are not replaced at once.",
+    defaultHelp: "0",
+  },
+  {
+    key: "backlog",
+    flag: "backlog",
+    env: "MGR_BACKLOG",
+    meta: "INT",
+    help: "Connections the kernel queues before they are accepted.",
+    defaultHelp: String(DEFAULT_BACKLOG),
+  },
+  {
+    key: "accessLog",
+    flag: "access-log",
+    env: "MGR_ACCESS_LOG",
+    meta: "PATH",
+    help: "Write an access log line per request to PATH, or to standard output with -.",
+    defaultHelp: "none",
+  },
+  {
+    key: "accessLogFormat",
+    flag: "access-log-format",
+    env: "MGR_ACCESS_LOG_FORMAT",
+    meta: "FORMAT",
+    help: "The access log line, in Gunicorn's atoms: %(h)s %(t)s %(r)s %(s)s %(b)s %(D)s {header}i …",
+    defaultHelp: "Gunicorn's",
+  },
+  {
+    key: "errorLog",
+    flag: "error-log",
+    env: "MGR_ERROR_LOG",
+    meta: "PATH",
+    help: "Write the error log to PATH, or to standard error with -.",
+    defaultHelp: "-",
+  },
+  {
+    key: "logLevel",
+    flag: "log-level",
+    env: "MGR_LOG_LEVEL",
+    meta: "LEVEL",
+    help: "debug, info, warning, error or critical.",
+    defaultHelp: "info",
+  },
+  {
+    key: "logFormat",
+    flag: "log-format",
+    env: "MGR_LOG_FORMAT",
+    meta: "FORMAT",
+    help: "text (Gunicorn's lines) or json (one object per line).",
+    defaultHelp: "text",
+  },
+  {
+    key: "pidfile",
+    flag: "pid",
+    env: "MGR_PID",
+    meta: "PATH",
+    help: "Write the master's pid to PATH; refuse to start while it names a live master.",
+    defaultHelp: "none",
+  },
+  {
+    key: "name",
+    flag: "name",
+    short: "n",
+    env: "MGR_NAME",
+    meta: "NAME",
+    help: "Name the processes: `mgr: master [NAME]`, `mgr: worker [NAME]` (Gunicorn's proc_name).",
+    defaultHelp: "none",
+  },
+];
+
+/** The setting for `key`. */
+export function settingFor(key: SettingKey): Setting {
+  return SETTINGS.find((s) => s.key === key)!;
+}
