@@ -4,6 +4,7 @@
  * @module
  */
 
+import process from "node:process";
 import { realClock } from "../../src/runtime/real-clock.ts";
 import { prepareReusePort } from "../../src/runtime/reuse-port.ts";
 import type { Runtime } from "../../src/runtime/runtime.ts";
@@ -31,6 +32,10 @@ export function createDenoRuntime(): Runtime {
     unixSockets: false,
     // Deno reads TypeScript itself (the config file, here).
     importModule: (url) => import(url),
+    setProcessTitle(title) {
+      // Deno sets the thread's command name, which `ps -o comm` and `top` show (15 characters at most).
+      process.title = title;
+    },
     // Each worker owns its accept queue; without tcp_migrate_req a worker that stops listening resets
     // the connections still queued in it.
     preflight: () => Promise.resolve(prepareReusePort()),

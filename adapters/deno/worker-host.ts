@@ -61,6 +61,9 @@ export function createDenoWorkerHost(): WorkerHost {
     writeOutput(text) {
       writeAll(Deno.stdout, text);
     },
+    setProcessTitle(title) {
+      process.title = title;
+    },
     exit(code) {
       return Deno.exit(code);
     },
