@@ -7,6 +7,7 @@
 
 import type { FetchHandler } from "../../src/runtime/app.ts";
 import { isUnixAddress } from "../../src/core/protocol.ts";
+import { closeConnectionsWhileDraining } from "../../src/runtime/connection-close.ts";
 import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "../../src/runtime/check-listen.ts";
@@ -34,17 +35,9 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
   let draining = false;
   let drained: Promise<void> | undefined;
 
-  // Not async on purpose: a Response the app returns synchronously goes back to Bun synchronously.
-  const fetch = (request: Request, server: BunServer): Response | Promise<Response> => {
-    // The server goes to the app as the second argument, as under `Bun.serve` itself (Hono's
-    // getConnInfo reads the client address through it).
-    const result = handler(request, server);
-    // Checked when the response is ready, not when the request came: a drain may begin meanwhile.
-    if (typeof (result as Partial<Promise<Response>>).then !== "function") {
-      return draining ? withConnectionClose(result as Response) : result;
-    }
-    return (result as Promise<Response>).then((response) => (draining ? withConnectionClose(response) : response));
-  };
+  // The server goes to the app as the second argument, as under `Bun.serve` itself (Hono's
+  // getConnInfo reads the client address through it).
+  const fetch = closeConnectionsWhileDraining(handler, () => draining);
 
   // `options.backlog` cannot be honoured: Bun.serve has no such option and listens with a backlog of
   // 512 (uSockets' fixed value, seen with `ss -ltn` on Bun 1.4.5).
@@ -82,16 +75,3 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
   });
 }
 
-/** Tells the client to close the connection after `response`; copies it if its headers are immutable. */
-function withConnectionClose(response: Response): Response {
-  try {
-    response.headers.set("Connection", "close");
-    return response;
-  } catch {
-    // Headers of a Response.redirect() or a fetch() response are immutable by the Fetch spec; Bun 1.4.5
-    // lets them be set anyway, but a stricter Bun would throw here.
-    const copy = new Response(response.body, response);
-    copy.headers.set("Connection", "close");
-    return copy;
-  }
-}

@@ -24,11 +24,12 @@
 
 import type { FetchHandler } from "../../src/runtime/app.ts";
 import { isUnixAddress } from "../../src/core/protocol.ts";
+import { closeConnectionsWhileDraining } from "../../src/runtime/connection-close.ts";
 import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "./check-listen.ts";
 import { Deno } from "./deno-api.ts";
-import type { DenoHttpServer, DenoServeHandlerInfo } from "./deno-api.ts";
+import type { DenoHttpServer } from "./deno-api.ts";
 
 /**
  * How long a drain tells clients to close before it stops accepting and closes idle connections, in
@@ -46,15 +47,7 @@ export const DRAIN_IDLE_GRACE_MS = 500;
 export async function serveDeno(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer> {
   let draining = false;
   let drained: Promise<void> | undefined;
-  // Not async on purpose: a Response the app returns synchronously goes back to Deno synchronously.
-  const serveHandler = (request: Request, info: DenoServeHandlerInfo): Response | Promise<Response> => {
-    const result = handler(request, info);
-    // Checked when the response is ready, not when the request came: a drain may begin meanwhile.
-    if (typeof (result as Partial<Promise<Response>>).then !== "function") {
-      return draining ? withConnectionClose(result as Response) : result;
-    }
-    return (result as Promise<Response>).then((response) => (draining ? withConnectionClose(response) : response));
-  };
+  const serveHandler = closeConnectionsWhileDraining(handler, () => draining);
 
   const servers: { server: DenoHttpServer; abort: AbortController }[] = [];
   for (const address of options.bind) {
@@ -101,17 +94,3 @@ export async function serveDeno(handler: FetchHandler, options: ServeOptions): P
   };
 }
 
-/** `response` with `Connection: close` set, copied first when its headers are immutable. */
-function withConnectionClose(response: Response): Response {
-  // A WebSocket upgrade must go back to Deno as the very object it made.
-  if (response.status === 101) return response;
-  try {
-    response.headers.set("Connection", "close");
-    return response;
-  } catch {
-    // Immutable headers, as on `Response.redirect()` or a proxied `fetch()` response.
-    const copy = new Response(response.body, response);
-    copy.headers.set("Connection", "close");
-    return copy;
-  }
-}

@@ -6,7 +6,7 @@
  */
 
 import process from "node:process";
-import { isToWorker } from "../../src/core/protocol.ts";
+import { processChannel } from "../../src/runtime/process-channel.ts";
 import type { WorkerHost } from "../../src/runtime/worker-host.ts";
 import { takeWorkerSpec } from "../../src/runtime/worker-spec-env.ts";
 import { Deno } from "./deno-api.ts";
@@ -25,25 +25,10 @@ export function createDenoWorkerHost(): WorkerHost {
   // `process.env` rather than `Deno.env`: the spec is deleted from it, and in Deno both are the same
   // environment, so the app's own child processes do not see it either.
   const spec = takeWorkerSpec(process.env);
-  if (!process.send) throw new Error("Cannot run a worker: this process has no channel to the master");
   return {
     spec,
     pid: Deno.pid,
-    send(message) {
-      return new Promise((resolve) => {
-        if (!process.connected || !process.send) return resolve();
-        process.send(message, undefined, {}, () => resolve());
-      });
-    },
-    onMessage(fn) {
-      process.on("message", (message: unknown) => {
-        if (isToWorker(message)) fn(message);
-      });
-    },
-    onParentLost(fn) {
-      // The channel's end of file: it comes the moment the master dies, SIGKILL included.
-      process.once("disconnect", fn);
-    },
+    ...processChannel(process),
     onSignal(signal, fn) {
       Deno.addSignalListener(signal, fn);
     },

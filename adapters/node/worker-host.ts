@@ -4,7 +4,7 @@
  * @module
  */
 
-import { isToWorker } from "../../src/core/protocol.ts";
+import { processChannel } from "../../src/runtime/process-channel.ts";
 import type { WorkerHost } from "../../src/runtime/worker-host.ts";
 import { takeWorkerSpec } from "../../src/runtime/worker-spec-env.ts";
 import { importModule } from "./import-module.ts";
@@ -13,24 +13,10 @@ import { serveNode } from "./serve.ts";
 /** Reads this worker's spec from the environment and builds its {@linkcode WorkerHost}. */
 export function createNodeWorkerHost(): WorkerHost {
   const spec = takeWorkerSpec(process.env);
-  if (!process.send) throw new Error("Cannot run a worker: this process has no channel to the master");
   return {
     spec,
     pid: process.pid,
-    send(message) {
-      return new Promise((resolve) => {
-        if (!process.connected || !process.send) return resolve();
-        process.send(message, undefined, {}, () => resolve());
-      });
-    },
-    onMessage(fn) {
-      process.on("message", (message: unknown) => {
-        if (isToWorker(message)) fn(message);
-      });
-    },
-    onParentLost(fn) {
-      process.once("disconnect", fn);
-    },
+    ...processChannel(process),
     onSignal(signal, fn) {
       process.on(signal, fn);
     },
