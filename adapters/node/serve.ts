@@ -37,7 +37,12 @@ const CONNECTION = Symbol("mgr.connection");
 type Tracked<T> = T & { [CONNECTION]?: Connection };
 
 /** Serves `handler` on every address of `options.bind`; rejects with a {@linkcode ListenError}. */
-export async function serveNode(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer> {
+export async function serveNode(
+  handler: FetchHandler,
+  options: ServeOptions,
+  /** Resolves once the master has answered a ping (see the drain below). */
+  roundTrip: () => Promise<void> = () => Promise.resolve(),
+): Promise<WorkerServer> {
   const listener = getRequestListener(handler);
   const connections = new Set<Connection>();
   let draining = false;
@@ -97,21 +102,27 @@ export async function serveNode(handler: FetchHandler, options: ServeOptions): P
     throw error;
   }
 
+  let drained: Promise<void> | undefined;
   return {
     drain() {
-      if (!draining) {
-        draining = true;
-        // net.Server's close, not http.Server's: since Node 19 the latter also closes idle keep-alive
-        // connections at once, which races a client's next request on them. This only stops accepting
-        // (in a cluster worker, it takes the worker out of the master's round-robin).
-        for (const server of servers) NetServer.prototype.close.call(server);
-        for (const connection of connections) {
-          if (connection.current && !connection.current.headersSent) connection.current.setHeader("Connection", "close");
-          if (connection.active === 0) closeWhenIdle(connection);
-        }
+      if (drained) return drained;
+      draining = true;
+      // net.Server's close, not http.Server's: since Node 19 the latter also closes idle keep-alive
+      // connections at once, which races a client's next request on them. This only stops accepting
+      // (in a cluster worker, it takes the worker out of the master's round-robin).
+      for (const server of servers) NetServer.prototype.close.call(server);
+      for (const connection of connections) {
+        if (connection.current && !connection.current.headersSent) connection.current.setHeader("Connection", "close");
+        if (connection.active === 0) closeWhenIdle(connection);
       }
-      if (connections.size === 0) return Promise.resolve();
-      return new Promise((resolve) => (onEmpty = resolve));
+      // Closing is not instant in a cluster worker: until the master has taken it out of the
+      // round-robin, it may still send a connection, which Node's cluster code hands back if this
+      // worker is alive to receive it, but which is lost (the client hangs) if it has exited. A ping
+      // answered means every such message has arrived, so only then may the worker go.
+      drained = roundTrip().then(() =>
+        connections.size === 0 ? undefined : new Promise<void>((resolve) => (onEmpty = resolve))
+      );
+      return drained;
     },
     close() {
       for (const server of servers) server.close();

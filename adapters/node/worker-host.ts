@@ -13,15 +13,16 @@ import { serveNode } from "./serve.ts";
 /** Reads this worker's spec from the environment and builds its {@linkcode WorkerHost}. */
 export function createNodeWorkerHost(): WorkerHost {
   const spec = takeWorkerSpec(process.env);
+  const channel = processChannel(process);
   return {
     spec,
     pid: process.pid,
-    ...processChannel(process),
+    ...channel,
     onSignal(signal, fn) {
       process.on(signal, fn);
     },
     importModule,
-    serve: serveNode,
+    serve: (handler, options) => serveNode(handler, options, channel.roundTrip),
     rss: () => process.memoryUsage.rss(),
     clientOf(_request, info) {
       const incoming = (info as { incoming?: { socket?: { remoteAddress?: string }; httpVersion?: string } } | undefined)

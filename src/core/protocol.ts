@@ -76,6 +76,8 @@ export type FromWorker =
   | { type: "ready" }
   /** The worker's event loop is alive; sent every `heartbeatMs`. */
   | { type: "heartbeat"; served: number; inFlight: number; rss: number }
+  /** Asks for a `pong`: once it arrives, every message the master sent before it has been received. */
+  | { type: "ping"; seq: number }
   /** The worker served `maxRequests` and asks to be replaced. */
   | { type: "retire"; served: number }
   /** The worker cannot boot; it exits right after sending this. */
@@ -90,7 +92,9 @@ export type ToWorker =
   /** Exit now. */
   | { type: "stop" }
   /** Reopen log files (after SIGUSR1: a log rotation moved them). */
-  | { type: "reopen-logs" };
+  | { type: "reopen-logs" }
+  /** The answer to a `ping`. */
+  | { type: "pong"; seq: number };
 
 /** Exit code a worker uses when the app failed to import or its `setup()` threw (Gunicorn's APP_LOAD_ERROR). */
 export const WORKER_EXIT_APP_LOAD = 4;
@@ -101,7 +105,7 @@ export const WORKER_EXIT_BOOT = 3;
 export function isFromWorker(value: unknown): value is FromWorker {
   if (typeof value !== "object" || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return type === "booted" || type === "ready" || type === "heartbeat" || type === "retire" ||
+  return type === "booted" || type === "ready" || type === "heartbeat" || type === "ping" || type === "retire" ||
     type === "boot-error";
 }
 
@@ -109,5 +113,5 @@ export function isFromWorker(value: unknown): value is FromWorker {
 export function isToWorker(value: unknown): value is ToWorker {
   if (typeof value !== "object" || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return type === "serve" || type === "drain" || type === "stop" || type === "reopen-logs";
+  return type === "serve" || type === "drain" || type === "stop" || type === "reopen-logs" || type === "pong";
 }

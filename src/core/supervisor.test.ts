@@ -590,6 +590,19 @@ describe("Supervisor", () => {
     });
   });
 
+  describe("ping", () => {
+    it("answers a ping with a pong carrying its sequence number, even while the worker drains", async () => {
+      const { runtime, sup } = harness({ workers: 1 });
+      await sup.start();
+      runtime.readyAll();
+      runtime.worker(1).message({ type: "ping", seq: 7 });
+      expect(runtime.worker(1).sent).toEqual([{ type: "pong", seq: 7 }]);
+      runtime.signal("SIGTERM");
+      runtime.worker(1).message({ type: "ping", seq: 8 });
+      expect(runtime.worker(1).sent).toEqual([{ type: "pong", seq: 7 }, { type: "drain" }, { type: "pong", seq: 8 }]);
+    });
+  });
+
   describe("spare workers while recycling", () => {
     it("boots one spare beside the pool when maxRequests is on, and none when it is off", async () => {
       const recycling = harness({ workers: 2, maxRequests: 100 });

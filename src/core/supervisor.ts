@@ -428,6 +428,9 @@ export class Supervisor {
         return;
       case "ready":
         return this.#onReady(worker);
+      case "ping":
+        this.#send(worker, { type: "pong", seq: message.seq });
+        return;
       case "heartbeat":
         worker.served = message.served;
         worker.inFlight = message.inFlight;

@@ -18,23 +18,44 @@ export interface IpcProcess {
 }
 
 /** The channel methods of a {@linkcode WorkerHost}, over `proc`'s IPC channel. */
-export function processChannel(proc: IpcProcess): Pick<WorkerHost, "send" | "onMessage" | "onParentLost"> {
+export function processChannel(
+  proc: IpcProcess,
+): Pick<WorkerHost, "send" | "roundTrip" | "onMessage" | "onParentLost"> {
   if (!proc.send) throw new Error("Cannot run a worker: this process has no channel to the master");
+  const pongs = new Map<number, () => void>();
+  let nextSeq = 1;
+  const send: WorkerHost["send"] = (message) =>
+    new Promise((resolve) => {
+      if (!proc.connected || !proc.send) return resolve();
+      try {
+        proc.send(message, undefined, {}, () => resolve());
+      } catch {
+        // The channel closed between the check and the send: the master is gone, nothing to tell.
+        resolve();
+      }
+    });
+  proc.on("message", (message) => {
+    if (isToWorker(message) && message.type === "pong") pongs.get(message.seq)?.();
+  });
+  proc.once("disconnect", () => {
+    for (const resolve of pongs.values()) resolve();
+  });
   return {
-    send(message) {
-      return new Promise((resolve) => {
-        if (!proc.connected || !proc.send) return resolve();
-        try {
-          proc.send(message, undefined, {}, () => resolve());
-        } catch {
-          // The channel closed between the check and the send: the master is gone, nothing to tell.
+    send,
+    roundTrip() {
+      if (!proc.connected) return Promise.resolve();
+      const seq = nextSeq++;
+      return new Promise<void>((resolve) => {
+        pongs.set(seq, () => {
+          pongs.delete(seq);
           resolve();
-        }
+        });
+        void send({ type: "ping", seq });
       });
     },
     onMessage(fn) {
       proc.on("message", (message) => {
-        if (isToWorker(message)) fn(message);
+        if (isToWorker(message) && message.type !== "pong") fn(message);
       });
     },
     onParentLost(fn) {

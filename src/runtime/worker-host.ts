@@ -54,6 +54,11 @@ export interface WorkerHost {
   pid: number;
   /** Sends a message to the master; resolves once the channel has taken it. Never rejects. */
   send(message: FromWorker): Promise<void>;
+  /**
+   * Resolves once the master has answered a ping, so every message it sent before has arrived; at
+   * once if the master is gone. Never rejects.
+   */
+  roundTrip(): Promise<void>;
   onMessage(fn: (message: ToWorker) => void): void;
   /** Calls `fn` once if the master goes away (killed, crashed) while this worker runs. */
   onParentLost(fn: () => void): void;

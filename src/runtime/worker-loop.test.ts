@@ -51,6 +51,9 @@ class FakeHost implements WorkerHost {
   ) {}
   readonly pid = 4242;
 
+  roundTrip(): Promise<void> {
+    return Promise.resolve();
+  }
   send(message: FromWorker): Promise<void> {
     this.sent.push(message);
     if (message.type !== "heartbeat") this.events.push(message.type);
