@@ -59,8 +59,8 @@ export const SETTINGS: readonly Setting[] = [
     multiple: true,
     env: "MGR_BIND",
     meta: "ADDRESS",
-    help: "Address to listen on: HOST:PORT, [IPv6]:PORT or HOST. Repeat to listen on several " +
-      "($MGR_BIND takes a comma-separated list).",
+    help: "Address to listen on: HOST:PORT, [IPv6]:PORT, HOST, or unix:PATH (Node). Repeat to listen " +
+      "on several ($MGR_BIND takes a comma-separated list).",
     defaultHelp: "127.0.0.1:8000, or 0.0.0.0:$PORT",
   },
   {
