@@ -6,7 +6,10 @@
 
 import { isUnixAddress, type ListenAddress } from "../../src/core/protocol.ts";
 import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
+import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { Deno } from "./deno-api.ts";
+
+export { describeListenError };
 
 /**
  * Listens on `address` and closes again; rejects with a {@linkcode ListenError} that names the address
@@ -24,26 +27,4 @@ export function checkListen(address: ListenAddress): Promise<void> {
   } catch (error) {
     return Promise.reject(new ListenError(address, describeListenError(error)));
   }
-}
-
-/**
- * Turns a listen error into advice, in the same words as the Node adapter. Deno's errors
- * (`Deno.errors.AddrInUse`, …) carry the errno name in `code`, as Node's do.
- */
-export function describeListenError(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  switch (code) {
-    case "EADDRINUSE":
-      return "address already in use. Stop the process using it, or choose another address with --bind";
-    case "EACCES":
-      return "permission denied. Ports below 1024 need privileges; choose a port >= 1024 with --bind";
-    case "EADDRNOTAVAIL":
-      return "address not available on this machine. Check the host part of --bind";
-  }
-  // A host name that does not resolve has no errno, only this message.
-  if (message.startsWith("failed to lookup address information")) {
-    return "host name not found. Check the host part of --bind";
-  }
-  return message;
 }

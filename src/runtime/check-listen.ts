@@ -47,9 +47,14 @@ async function removeStaleSocket(address: UnixAddress): Promise<void> {
   }
 }
 
-/** Turns a listen errno into advice. */
-export function describeListenError(error: NodeJS.ErrnoException): string {
-  switch (error.code) {
+/**
+ * Turns a listen error into advice. Node's, Bun's and Deno's errors (`Deno.errors.AddrInUse`, …) all
+ * carry the errno name in `code`.
+ */
+export function describeListenError(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  switch (code) {
     case "EADDRINUSE":
       return "address already in use. Stop the process using it, or choose another address with --bind";
     case "EACCES":
@@ -59,7 +64,10 @@ export function describeListenError(error: NodeJS.ErrnoException): string {
     case "ENOTFOUND":
     case "EAI_AGAIN":
       return "host name not found. Check the host part of --bind";
-    default:
-      return error.message;
   }
+  // On Deno a host name that does not resolve has no errno, only this message.
+  if (message.startsWith("failed to lookup address information")) {
+    return "host name not found. Check the host part of --bind";
+  }
+  return message;
 }
