@@ -9,8 +9,6 @@ import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-
 import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { Deno } from "./deno-api.ts";
 
-export { describeListenError };
-
 /**
  * Listens on `address` and closes again; rejects with a {@linkcode ListenError} that names the address
  * and says what to do.

@@ -27,7 +27,7 @@ import { isUnixAddress } from "../../src/core/protocol.ts";
 import { closeConnectionsWhileDraining } from "../../src/runtime/connection-close.ts";
 import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
-import { describeListenError } from "./check-listen.ts";
+import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { Deno } from "./deno-api.ts";
 import type { DenoHttpServer } from "./deno-api.ts";
 
