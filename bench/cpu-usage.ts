@@ -24,6 +24,18 @@ export function readCpuTimes(cpu: number): CpuTimes {
   return { busy, total: busy + idle! + iowait! };
 }
 
+/**
+ * CPU time, in clock ticks, of this process's children that have exited and been waited for
+ * (cutime + cstime of `/proc/self/stat`). wrk is a direct child (taskset execs it), so the growth of
+ * this figure across one wrk run, read after its exit, is wrk's own CPU time.
+ */
+export function readReapedChildrenTicks(): number {
+  const text = readFileSync("/proc/self/stat", "utf8");
+  // Fields after the last ")": state ppid … utime(11) stime(12) cutime(13) cstime(14)
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[13]) + Number(fields[14]);
+}
+
 /** Milliseconds a CPU was busy between two readings, by anything: our server, the kernel, neighbours. */
 export function busyMsBetween(before: CpuTimes, after: CpuTimes): number {
   return ((after.busy - before.busy) * 1000) / clockTicksPerSecond();

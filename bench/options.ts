@@ -5,6 +5,8 @@
  */
 
 import { parseArgs } from "node:util";
+import { RUNTIMES } from "./targets.ts";
+import type { Runtime } from "./targets.ts";
 
 /** What one benchmark run does. */
 export interface BenchOptions {
@@ -16,6 +18,8 @@ export interface BenchOptions {
   rounds: number;
   /** Keep-alive connections wrk holds open. */
   connections: number;
+  /** Only the targets running on these runtimes are measured. */
+  runtimes: Runtime[];
   help: boolean;
 }
 
@@ -30,6 +34,7 @@ Options:
   --warmup SECONDS       Load before each measured run, discarded. [2]
   --rounds INT           Times every target is measured, interleaved. [3]
   --connections INT      Keep-alive connections held by wrk. [50]
+  --runtimes LIST        Measure only the targets on these runtimes, comma-separated. [node,bun,deno]
   -h, --help             Show this help and exit.
 `;
 
@@ -37,7 +42,8 @@ Options:
  * Parses `args` (flags only).
  *
  * @throws {TypeError} on an unknown flag or a missing value (from `parseArgs`).
- * @throws {RangeError} when a value is not a whole number in range, naming the flag and the value.
+ * @throws {RangeError} when a value is not a whole number in range, or a runtime is unknown, naming
+ *   the flag and the value.
  */
 export function parseBenchOptions(args: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -47,6 +53,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
       warmup: { type: "string", default: "2" },
       rounds: { type: "string", default: "3" },
       connections: { type: "string", default: "50" },
+      runtimes: { type: "string", default: RUNTIMES.join(",") },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -57,6 +64,7 @@ export function parseBenchOptions(args: string[]): BenchOptions {
     warmupS: wholeNumber("warmup", values.warmup, 0),
     rounds: wholeNumber("rounds", values.rounds, 1),
     connections: wholeNumber("connections", values.connections, 1),
+    runtimes: runtimeList(values.runtimes),
     help: values.help,
   };
 }
@@ -67,4 +75,13 @@ function wholeNumber(flag: string, raw: string, min: number): number {
     throw new RangeError(`Cannot run: option \`--${flag}\` must be an integer >= ${min}, got \`${raw}\``);
   }
   return value;
+}
+
+function runtimeList(raw: string): Runtime[] {
+  const names = raw.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  const unknown = names.find((name) => !(RUNTIMES as readonly string[]).includes(name));
+  if (unknown !== undefined || names.length === 0) {
+    throw new RangeError(`Cannot run: option \`--runtimes\` takes a comma-separated list of ${RUNTIMES.join(", ")}, got \`${raw}\``);
+  }
+  return RUNTIMES.filter((runtime) => names.includes(runtime));
 }

@@ -1,14 +1,16 @@
 /**
- * `npm run bench`: mgr against the bare setup it wraps, serving the same app, under the same load.
+ * `npm run bench`: mgr against the bare setup it wraps on each runtime (Node, Bun, Deno), serving the
+ * same app, under the same load.
  *
  * Every target is started pinned to CPU 1 (master and workers), loaded by wrk pinned to CPU 0,
- * warmed up, measured, and stopped; targets are interleaved over several rounds (A B A B …) and
+ * warmed up, measured, and stopped; targets are interleaved over several rounds (A B C … A B C …) and
  * each is reported by its median, since this machine is shared and one run alone is noise.
  * See BENCHMARKS.md for what the figures mean.
  *
  * @module
  */
 
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, release } from "node:os";
 import { join } from "node:path";
@@ -18,13 +20,13 @@ import { findFreePort } from "./free-port.ts";
 import { killTrackedOnExit } from "./live-processes.ts";
 import { BENCH_HELP, parseBenchOptions } from "./options.ts";
 import type { BenchOptions } from "./options.ts";
-import { busyMsBetween, readCpuTimes } from "./cpu-usage.ts";
+import { busyMsBetween, readCpuTimes, readReapedChildrenTicks } from "./cpu-usage.ts";
 import { clockTicksPerSecond, diffTreeTicks, readTreeTicks } from "./process-tree-cpu.ts";
 import { startServer } from "./server-process.ts";
 import { compare, formatComparison, formatNumber, formatTable, summarize } from "./summary.ts";
 import type { Measurement } from "./summary.ts";
-import { COMPARISONS, TARGETS, WORKERS } from "./targets.ts";
-import type { Target } from "./targets.ts";
+import { COMPARISONS, runtimeExecutable, TARGETS, WORKERS } from "./targets.ts";
+import type { Runtime, Target } from "./targets.ts";
 import { findWrk, runWrk, WRK_MISSING } from "./wrk.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -59,29 +61,44 @@ async function main(args: string[]): Promise<number> {
     process.stderr.write("bench: needs 2 CPUs (wrk on CPU 0, the server on CPU 1); this process may use fewer\n");
     return 1;
   }
+  const missing = options.runtimes.filter((runtime) => !existsSync(runtimeExecutable(runtime, ROOT)));
+  if (missing.length > 0) {
+    process.stderr.write(
+      `bench: ${missing.join(" and ")} not found in node_modules/.bin; run \`npm install\` (they are devDependencies), ` +
+        `or measure the others with \`npm run bench -- --runtimes ${options.runtimes.filter((r) => !missing.includes(r)).join(",") || "node"}\`\n`,
+    );
+    return 1;
+  }
 
-  const machine = describeMachine(wrk);
+  const targets = TARGETS.filter((target) => options.runtimes.includes(target.runtime));
+  const machine = describeMachine(wrk, options.runtimes);
+  const runs = targets.length * options.rounds;
   process.stdout.write(
     `${machine.summary}\n` +
-      `${TARGETS.length} targets x ${options.rounds} rounds, interleaved; each: ${WORKERS} workers on CPU ${SERVER_CPU}, ` +
-      `wrk -t1 -c${options.connections} on CPU ${WRK_CPU}, ${options.warmupS} s warm-up (discarded) + ${options.durationS} s measured\n\n`,
+      `${targets.length} targets x ${options.rounds} rounds, interleaved; each: ${WORKERS} workers on CPU ${SERVER_CPU}, ` +
+      `wrk -t1 -c${options.connections} on CPU ${WRK_CPU}, ${options.warmupS} s warm-up (discarded) + ${options.durationS} s measured; ` +
+      `about ${Math.ceil((runs * (options.warmupS + options.durationS + 1)) / 60)} min\n\n`,
   );
 
+  const nameWidth = Math.max(...targets.map((t) => t.name.length));
   const measurements: Measurement[] = [];
   for (let round = 1; round <= options.rounds; round++) {
-    for (const target of TARGETS) {
+    for (const target of targets) {
       const measurement = await measure(target, round, options);
       measurements.push(measurement);
       process.stdout.write(
-        `round ${round}/${options.rounds}  ${target.name.padEnd(14)} ${formatNumber(measurement.requestsPerSecond, 0).padStart(8)} req/s  ` +
+        `[${String(measurements.length).padStart(String(runs).length)}/${runs}] round ${round}/${options.rounds}  ` +
+          `${target.name.padEnd(nameWidth)} ${formatNumber(measurement.requestsPerSecond, 0).padStart(8)} req/s  ` +
           `${formatNumber(measurement.cpuMsPer10k, 1).padStart(7)} CPU ms/10k req  ` +
           `errors ${measurement.non2xx} non-2xx, ${measurement.socketErrors} socket  ` +
-          `other load on CPU ${SERVER_CPU} ${formatNumber(measurement.otherCpuShare * 100, 0)}%\n`,
+          `server CPU ${formatNumber(measurement.serverCpuShare * 100, 0)}%  ` +
+          `other load on CPU ${SERVER_CPU} ${formatNumber(measurement.otherCpuShare * 100, 0)}%  ` +
+          `wrk CPU ${formatNumber(measurement.wrkCpuShare * 100, 0)}%\n`,
       );
     }
   }
 
-  const summaries = summarize(TARGETS.map((t) => t.name), measurements);
+  const summaries = summarize(targets.map((t) => t.name), measurements);
   const comparisons = compare(COMPARISONS, summaries);
   process.stdout.write(`\n${formatTable(summaries)}\n\n${comparisons.map(formatComparison).join("\n")}\n`);
 
@@ -113,7 +130,9 @@ async function measure(target: Target, round: number, options: BenchOptions): Pr
     // The tree is sampled at the start and at the end: in a plain run no worker comes or goes.
     const before = readTreeTicks(server.pid);
     const cpuBefore = readCpuTimes(SERVER_CPU);
+    const wrkBefore = readReapedChildrenTicks();
     const result = await runWrk({ ...load, durationS: options.durationS });
+    const wrkCpuMs = ((readReapedChildrenTicks() - wrkBefore) * 1000) / clockTicksPerSecond();
     const cpuAfter = readCpuTimes(SERVER_CPU);
     const after = readTreeTicks(server.pid);
     if (!server.alive()) throw new Error(`${target.name} exited during the run:\n${server.recentOutput()}`);
@@ -129,11 +148,13 @@ async function measure(target: Target, round: number, options: BenchOptions): Pr
       requestsPerSecond: result.requestsPerSecond,
       cpuMs: cpu.cpuMs,
       cpuMsPer10k: (cpu.cpuMs / result.requests) * 10_000,
+      serverCpuShare: cpu.cpuMs / (result.seconds * 1000),
       non2xx: result.non2xx,
       socketErrors: result.socketErrors,
       processes: cpu.processes,
       otherCpuMs,
       otherCpuShare: otherCpuMs / (result.seconds * 1000),
+      wrkCpuShare: wrkCpuMs / (result.seconds * 1000),
       latencyP50Ms: result.latencyP50Ms,
       latencyP99Ms: result.latencyP99Ms,
     };
@@ -142,17 +163,31 @@ async function measure(target: Target, round: number, options: BenchOptions): Pr
   }
 }
 
-function describeMachine(wrk: string) {
+function describeMachine(wrk: string, runtimes: Runtime[]) {
   const cpuModel = /^model name\s*:\s*(.+)$/m.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? "unknown CPU";
+  const versions = {
+    node: process.version,
+    bun: runtimes.includes("bun") ? runtimeVersion("bun") : undefined,
+    deno: runtimes.includes("deno") ? runtimeVersion("deno") : undefined,
+  };
   const machine = {
     cpus: availableParallelism(),
     cpuModel,
     kernel: release(),
-    node: process.version,
+    ...versions,
     wrk,
     clockTicksPerSecond: clockTicksPerSecond(),
   };
-  return { ...machine, summary: `${machine.cpus} x ${cpuModel}, Linux ${machine.kernel}, Node ${machine.node}, ${wrk}` };
+  const runtimeSummary = [`Node ${versions.node}`, versions.bun && `Bun ${versions.bun}`, versions.deno && `Deno ${versions.deno}`]
+    .filter(Boolean)
+    .join(", ");
+  return { ...machine, summary: `${machine.cpus} x ${cpuModel}, Linux ${machine.kernel}, ${runtimeSummary}, ${wrk}` };
+}
+
+/** `bun --version` (`1.2.3`), or the version in the first line of `deno --version` (`deno 2.3.4 (…)`). */
+function runtimeVersion(runtime: "bun" | "deno"): string {
+  const output = execFileSync(runtimeExecutable(runtime, ROOT), ["--version"], { encoding: "utf8" });
+  return /(\d+\.\d+\.\d+\S*)/.exec(output)?.[1] ?? output.split("\n")[0]!.trim();
 }
 
 killTrackedOnExit();

@@ -57,6 +57,7 @@ export async function startServer(target: Target, options: StartServerOptions): 
   // the benchmark handles itself so that it can kill what it started.
   const child = spawn("taskset", ["-c", String(cpu), ...target.command(context)], {
     cwd: context.root,
+    env: { ...process.env, ...target.env?.(context) },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
