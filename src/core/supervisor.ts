@@ -169,13 +169,9 @@ export class Supervisor {
       workers: this.#desired,
       startedAt: this.#startedAt,
       now: this.#runtime.clock.now(),
-      pool: this.#table.all().map((worker) => {
+      pool: this.#table.info().map((worker) => {
         const slot = worker.slot === undefined ? undefined : this.#slots.get(worker.slot);
-        return {
-          ...this.#table.info().find((w) => w.id === worker.id)!,
-          restarts: slot?.restarts ?? 0,
-          lastExit: slot?.lastExit,
-        };
+        return { ...worker, restarts: slot?.restarts ?? 0, lastExit: slot?.lastExit };
       }),
     };
   }
