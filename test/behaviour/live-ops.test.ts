@@ -74,6 +74,8 @@ describe.each(RUNTIMES)("live operations on %s", (runtime) => {
     master.signal("SIGHUP");
     await master.waitForLine(/Reload abandoned/);
     for (let i = 0; i < 10; i++) expect((await get(port, "/", { fresh: true })).status).toBe(200);
+    // The new generation's other worker was told to stop and may take a moment to exit.
+    await waitFor("only the old workers left", () => master.workers().join() === before.join());
     expect(master.workers()).toEqual(before);
     expect(master.lines(/broken deploy: syntax is fine, config is not/)).toHaveLength(1);
     expect(master.lines(/Reload abandoned/)).toHaveLength(1);
