@@ -10,7 +10,7 @@ import { availableParallelism } from "node:os";
 import { checkListen } from "../../src/runtime/check-listen.ts";
 import { realClock } from "../../src/runtime/real-clock.ts";
 import { prepareReusePort } from "../../src/runtime/reuse-port.ts";
-import type { Runtime } from "../../src/runtime/runtime.ts";
+import type { Runtime } from "../../src/core/runtime.ts";
 import type { BunGlobal } from "./bun-api.ts";
 import { spawnBunWorker } from "./spawn.ts";
 

@@ -11,7 +11,7 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isFromWorker } from "../../src/core/protocol.ts";
 import type { FromWorker, WorkerSpec } from "../../src/core/protocol.ts";
-import type { WorkerHandle } from "../../src/runtime/runtime.ts";
+import type { WorkerHandle } from "../../src/core/runtime.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
 import type { BunGlobal } from "./bun-api.ts";
 

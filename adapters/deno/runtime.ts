@@ -7,7 +7,7 @@
 import process from "node:process";
 import { realClock } from "../../src/runtime/real-clock.ts";
 import { prepareReusePort } from "../../src/runtime/reuse-port.ts";
-import type { Runtime } from "../../src/runtime/runtime.ts";
+import type { Runtime } from "../../src/core/runtime.ts";
 import { checkListen } from "./check-listen.ts";
 import { Deno } from "./deno-api.ts";
 import { spawnDenoWorker } from "./spawn.ts";

@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { isFromWorker } from "../../src/core/protocol.ts";
 import type { WorkerSpec } from "../../src/core/protocol.ts";
-import type { WorkerHandle } from "../../src/runtime/runtime.ts";
+import type { WorkerHandle } from "../../src/core/runtime.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
 import { Deno } from "./deno-api.ts";
 import { findAppConfig } from "./find-app-config.ts";

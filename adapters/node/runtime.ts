@@ -6,7 +6,7 @@
 
 import { availableParallelism } from "node:os";
 import { realClock } from "../../src/runtime/real-clock.ts";
-import type { Runtime } from "../../src/runtime/runtime.ts";
+import type { Runtime } from "../../src/core/runtime.ts";
 import { checkListen } from "../../src/runtime/check-listen.ts";
 import { importModule } from "./import-module.ts";
 import { spawnClusterWorker } from "./spawn.ts";

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { extname } from "node:path";
 import { isFromWorker } from "../../src/core/protocol.ts";
 import type { WorkerSpec } from "../../src/core/protocol.ts";
-import type { WorkerHandle } from "../../src/runtime/runtime.ts";
+import type { WorkerHandle } from "../../src/core/runtime.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
 
 // The entry sits next to this file, compiled (`.js`) or not (`.ts`, when run by a TypeScript-aware tool).

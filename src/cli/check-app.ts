@@ -8,7 +8,7 @@ import { EXIT_APP_LOAD_ERROR, EXIT_OK, EXIT_WORKER_BOOT_ERROR } from "../core/ex
 import type { BootErrorKind } from "../core/protocol.ts";
 import { describeExit } from "../core/supervisor.ts";
 import { buildWorkerSpec } from "../core/worker-spec.ts";
-import type { Runtime } from "../runtime/runtime.ts";
+import type { Runtime } from "../core/runtime.ts";
 import type { MainOptions } from "./main.ts";
 import type { ResolvedConfig } from "./resolve-config.ts";
 

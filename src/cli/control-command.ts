@@ -7,7 +7,7 @@
 import { connect } from "node:net";
 import { EXIT_FAILURE, EXIT_OK } from "../core/exit-codes.ts";
 import type { StatusReport } from "../core/supervisor.ts";
-import type { Runtime } from "../runtime/runtime.ts";
+import type { Runtime } from "../core/runtime.ts";
 import type { CliCommand, ControlCommand } from "./args.ts";
 import { type ControlReply, type ControlRequest, controlSocketPath } from "./control-socket.ts";
 import type { ConfigLoader, MainOptions } from "./main.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Runtime, RuntimeName } from "../runtime/runtime.ts";
+import type { Runtime, RuntimeName } from "../core/runtime.ts";
 
 /** Creates the master's {@linkcode Runtime} for `name`. */
 export async function loadRuntime(name: RuntimeName): Promise<Runtime> {

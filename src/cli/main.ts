@@ -13,7 +13,7 @@ import { isUnixAddress } from "../core/protocol.ts";
 import { UNIX_SOCKETS_UNSUPPORTED } from "../runtime/worker-host.ts";
 import { formatAppReference, parseAppReference } from "../runtime/app-reference.ts";
 import { detectRuntime } from "../runtime/detect.ts";
-import type { Runtime } from "../runtime/runtime.ts";
+import type { Runtime } from "../core/runtime.ts";
 import { VERSION } from "../version.ts";
 import { type CliCommand, parseCommandLine } from "./args.ts";
 import { checkApp } from "./check-app.ts";

@@ -10,7 +10,7 @@ import { createLogger } from "../core/logger.ts";
 import { createSupervisor } from "../core/supervisor.ts";
 import { LogDestination } from "../runtime/log-file.ts";
 import { acquirePidfile, PidfileError } from "../runtime/pidfile.ts";
-import type { Runtime } from "../runtime/runtime.ts";
+import type { Runtime } from "../core/runtime.ts";
 import { VERSION } from "../version.ts";
 import { controlSocketPath, startControlServer } from "./control-socket.ts";
 import type { ConfigLoader, MainOptions } from "./main.ts";

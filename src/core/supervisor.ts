@@ -21,7 +21,7 @@ import { EXIT_APP_LOAD_ERROR, EXIT_FAILURE, EXIT_OK, EXIT_WORKER_BOOT_ERROR } fr
 import { RESTART_BACKOFF_BASE_MS, RestartBackoff } from "./restart-backoff.ts";
 import type { WorkerInfo, WorkerRecord } from "./worker-table.ts";
 import { WorkerTable } from "./worker-table.ts";
-import type { Runtime, Signal } from "../runtime/runtime.ts";
+import type { Runtime, Signal } from "./runtime.ts";
 
 /** Consecutive boot failures, with no worker serving, after which the master gives up (exit 3). */
 export const MAX_BOOT_ATTEMPTS = 5;

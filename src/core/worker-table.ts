@@ -6,7 +6,7 @@
 
 import type { TimerId } from "./clock.ts";
 import type { BootErrorKind, ToWorker } from "./protocol.ts";
-import type { WorkerHandle } from "../runtime/runtime.ts";
+import type { WorkerHandle } from "./runtime.ts";
 
 /**
  * Where a worker is in its life: `booting` until it reports ready, `ready` while it serves,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { RuntimeName } from "./runtime.ts";
+import type { RuntimeName } from "../core/runtime.ts";
 
 /**
  * Names the runtime running this code. Bun and Deno both define `process` and report a Node version

@@ -10,7 +10,7 @@
  */
 
 import { readFileSync, writeFileSync } from "node:fs";
-import type { PreflightNote } from "./runtime.ts";
+import type { PreflightNote } from "../core/runtime.ts";
 
 /** Where Linux exposes the setting. */
 export const TCP_MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req";

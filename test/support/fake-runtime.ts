@@ -7,7 +7,7 @@
 
 import { formatAddress } from "../../src/core/config.ts";
 import type { FromWorker, ListenAddress, ToWorker, WorkerSpec } from "../../src/core/protocol.ts";
-import type { KillSignal, Runtime, Signal, WorkerHandle } from "../../src/runtime/runtime.ts";
+import type { KillSignal, Runtime, Signal, WorkerHandle } from "../../src/core/runtime.ts";
 import { FakeClock } from "./fake-clock.ts";
 
 /** One fake worker process. */

@@ -1,6 +1,6 @@
 /**
- * Holds the line DESIGN.md draws around `src/core/`: pure TypeScript, no runtime globals, no real
- * timers, no imports from `adapters/`. Comments are ignored, so the documentation may still talk
+ * Holds the line docs/ARCHITECTURE.md draws around `src/core/`: pure TypeScript, no runtime globals,
+ * no real timers, and a leaf: no imports from `src/runtime/`, `src/cli/` or `adapters/`. Comments are ignored, so the documentation may still talk
  * about a worker *process*; code, strings and imports are not.
  */
 
@@ -24,6 +24,8 @@ const RULES: readonly Rule[] = [
   { name: "the `Bun` global", pattern: /(?<![\w$])Bun(?![\w$])/g },
   { name: "the `process` global", pattern: /(?<![\w$])process(?![\w$])/g },
   { name: "an import from `adapters/`", pattern: /\b(?:from|import)\s*\(?\s*["'`][^"'`]*\badapters\//g },
+  { name: "an import from `src/runtime/`", pattern: /\b(?:from|import)\s*\(?\s*["'`][^"'`]*\.\.\/runtime\//g },
+  { name: "an import from `src/cli/`", pattern: /\b(?:from|import)\s*\(?\s*["'`][^"'`]*\.\.\/cli\//g },
 ];
 
 const TIMER_CALL = /(?<![\w$.])(setTimeout|setInterval|clearTimeout|clearInterval)\s*\(/g;
@@ -135,7 +137,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 describe("src/core", () => {
-  it("uses no runtime globals, no real timers and no adapters", () => {
+  it("uses no runtime globals, no real timers, and imports nothing from the layers above it", () => {
     const files = sourceFiles(CORE);
     expect(files.length).toBeGreaterThan(0);
     const report = files.flatMap((file) =>
@@ -161,6 +163,8 @@ describe("findViolations", () => {
       'import { spawn } from "../../adapters/node/spawn.ts";', // 9
       'const m = await import("../adapters/bun/mod.ts");', // 10
       "if (x) clearInterval(t);", // 11
+      'import type { WorkerHost } from "../runtime/worker-host.ts";', // 12
+      'import { main } from "../cli/main.ts";', // 13
     ].join("\n");
     expect(findViolations(source).map((v) => [v.line, v.rule])).toEqual([
       [1, "a `node:` import"],
@@ -173,6 +177,8 @@ describe("findViolations", () => {
       [9, "an import from `adapters/`"],
       [10, "an import from `adapters/`"],
       [11, "a bare `clearInterval` call"],
+      [12, "an import from `src/runtime/`"],
+      [13, "an import from `src/cli/`"],
     ]);
   });
 

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Clock } from "../core/clock.ts";
-import type { FromWorker, ListenAddress, ToWorker, WorkerSpec } from "../core/protocol.ts";
+import type { Clock } from "./clock.ts";
+import type { FromWorker, ListenAddress, ToWorker, WorkerSpec } from "./protocol.ts";
 
 /** The runtimes mgr runs on. */
 export type RuntimeName = "node" | "bun" | "deno";
