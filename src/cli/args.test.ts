@@ -90,8 +90,8 @@ describe("parseCommandLine", () => {
   const bad: [string[], Record<string, string>, string][] = [
     [[], {}, "missing APP, the module to serve, e.g. `mgr app.ts` (or set `app` in mgr.config.ts)"],
     [["a.ts", "b.ts"], {}, "expected one APP, got 2: a.ts b.ts"],
-    [["app.ts", "-w", "0"], {}, '--workers must be an integer >= 1, got "0"'],
-    [["app.ts", "-w", "two"], {}, '--workers must be an integer >= 1, got "two"'],
+    [["app.ts", "-w", "0"], {}, '--workers must be an integer from 1 to 256, got "0"'],
+    [["app.ts", "-w", "two"], {}, '--workers must be an integer from 1 to 256, got "two"'],
     [["app.ts", "-t", "-1"], {}, '--timeout needs a value; to give one that starts with "-", write --timeout=VALUE'],
     [["app.ts", "--timeout=-1"], {}, '--timeout must be a number of seconds >= 0, got "-1"'],
     [["app.ts", "--help=yes"], {}, "--help takes no value"],
@@ -101,7 +101,7 @@ describe("parseCommandLine", () => {
     [["app.ts", "--worker", "2"], {}, "unknown option --worker; did you mean --workers?"],
     [["app.ts", "--zzzzzz"], {}, "unknown option --zzzzzz"],
     [["app.ts", "--workers"], {}, "--workers needs a value"],
-    [["app.ts"], { WEB_CONCURRENCY: "lots" }, 'environment variable WEB_CONCURRENCY must be an integer >= 1, got "lots"'],
+    [["app.ts"], { WEB_CONCURRENCY: "lots" }, 'environment variable WEB_CONCURRENCY must be an integer from 1 to 256, got "lots"'],
     [["app.ts"], { PORT: "http" }, 'environment variable PORT must be a port from 1 to 65535, got "http"'],
   ];
 

@@ -292,7 +292,7 @@ describe("resolveConfig", () => {
       [
         "a string for workers in the file",
         withFile({ workers: "four" }),
-        `${FILE}: \`workers\` must be an integer >= 1, got \`four\``,
+        `${FILE}: \`workers\` must be an integer from 1 to 256, got \`four\``,
       ],
       [
         "a number for bind in the file",
@@ -302,12 +302,12 @@ describe("resolveConfig", () => {
       [
         "workers 0 in the file",
         withFile({ workers: 0 }),
-        `${FILE}: \`workers\` must be an integer >= 1, got \`0\``,
+        `${FILE}: \`workers\` must be an integer from 1 to 256, got \`0\``,
       ],
       [
         "a fractional workers in the file",
         withFile({ workers: 1.5 }),
-        `${FILE}: \`workers\` must be an integer >= 1, got \`1.5\``,
+        `${FILE}: \`workers\` must be an integer from 1 to 256, got \`1.5\``,
       ],
       [
         "port 70000 in the file",
@@ -430,7 +430,7 @@ describe("resolveConfig", () => {
       [
         "MGR_WORKERS=0",
         inputs({ env: { MGR_WORKERS: "0" } }),
-        'environment variable MGR_WORKERS must be an integer >= 1, got "0"',
+        'environment variable MGR_WORKERS must be an integer from 1 to 256, got "0"',
       ],
       [
         "PORT=70000",
@@ -474,7 +474,7 @@ describe("resolveConfig", () => {
 
     it("checks the file before the environment, so a bad file value is reported even when a variable overrides it", () => {
       expect(usageError(withFile({ workers: 0 }, { env: { MGR_WORKERS: "2" } }))).toBe(
-        `${FILE}: \`workers\` must be an integer >= 1, got \`0\``,
+        `${FILE}: \`workers\` must be an integer from 1 to 256, got \`0\``,
       );
     });
   });

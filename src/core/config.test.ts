@@ -82,13 +82,15 @@ describe("validateValue", () => {
     ["app", "   ", "a module path"],
     ["app", 42, "a module path"],
     ["app", undefined, "a module path"],
-    ["workers", 0, "an integer >= 1"],
-    ["workers", -1, "an integer >= 1"],
-    ["workers", 1.5, "an integer >= 1"],
-    ["workers", "two", "an integer >= 1"],
-    ["workers", "", "an integer >= 1"],
-    ["workers", null, "an integer >= 1"],
-    ["workers", true, "an integer >= 1"],
+    ["workers", 0, "an integer from 1 to 256"],
+    ["workers", -1, "an integer from 1 to 256"],
+    ["workers", 1.5, "an integer from 1 to 256"],
+    ["workers", "two", "an integer from 1 to 256"],
+    ["workers", "", "an integer from 1 to 256"],
+    ["workers", null, "an integer from 1 to 256"],
+    ["workers", true, "an integer from 1 to 256"],
+    ["workers", 100_000, "an integer from 1 to 256"],
+    ["workers", 257, "an integer from 1 to 256"],
     ["backlog", 0, "an integer >= 1"],
     ["backlog", "lots", "an integer >= 1"],
     ["timeout", -1, "a number of seconds >= 0"],
@@ -104,7 +106,7 @@ describe("validateValue", () => {
     ["maxRequestsJitter", "some", "an integer >= 0"],
     ["logLevel", "verbose", "one of debug, info, warning, error, critical"],
     ["logLevel", "verbose", "one of debug, info, warning, error, critical"],
-    ["workers", "0x10", "an integer >= 1"],
+    ["workers", "0x10", "an integer from 1 to 256"],
     ["timeout", "1e3", "a number of seconds >= 0"],
     ["logLevel", 1, "one of debug, info, warning, error, critical"],
     ["bind", [], "at least one HOST:PORT"],
@@ -127,10 +129,10 @@ describe("validateValue", () => {
 
   it("quotes the value in the message, strings as typed and other values as JSON", () => {
     expect(configError(() => validateValue("workers", 0)).message).toBe(
-      "option `workers` must be an integer >= 1, got `0`",
+      "option `workers` must be an integer from 1 to 256, got `0`",
     );
     expect(configError(() => validateValue("workers", "two")).message).toBe(
-      "option `workers` must be an integer >= 1, got `two`",
+      "option `workers` must be an integer from 1 to 256, got `two`",
     );
     expect(configError(() => validateValue("timeout", -1)).message).toBe(
       "option `timeout` must be a number of seconds >= 0, got `-1`",

@@ -57,6 +57,11 @@ export type LogFormat = "text" | "json";
 /** Gunicorn's default access log format. */
 export const DEFAULT_ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"';
 
+/**
+ * The largest pool mgr runs. A worker is an event loop with its own heap (tens of MB at least), so a
+ * pool past this is a typo (`-w 100000`) that would fork until the machine runs out of memory.
+ */
+export const MAX_WORKERS = 256;
 /** Default heartbeat timeout, seconds (Gunicorn's). */
 export const DEFAULT_TIMEOUT = 30;
 /** Default graceful timeout, seconds (Gunicorn's). */
@@ -108,7 +113,7 @@ const CHECKS: { [K in keyof Config]: Check } = {
     }
     return value;
   },
-  workers: integer(1),
+  workers: integer(1, MAX_WORKERS),
   bind: (key, value) => {
     const list = Array.isArray(value) ? value : [value];
     if (list.length === 0) throw new ConfigError(key, value, "at least one HOST:PORT");
@@ -171,10 +176,11 @@ function toNumber(value: unknown): number {
   return Number.NaN;
 }
 
-function integer(min: number): Check {
+function integer(min: number, max = Number.POSITIVE_INFINITY): Check {
+  const expected = max === Number.POSITIVE_INFINITY ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
   return (key, value) => {
     const n = toNumber(value);
-    if (!Number.isInteger(n) || n < min) throw new ConfigError(key, value, `an integer >= ${min}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(key, value, expected);
     return n;
   };
 }
