@@ -10,7 +10,17 @@
  */
 
 /** Signals the adapter listens for, on either side. */
-export type DenoSignal = "SIGTERM" | "SIGINT" | "SIGQUIT" | "SIGHUP" | "SIGTTIN" | "SIGTTOU" | "SIGUSR1";
+export type DenoSignal =
+  | "SIGTERM"
+  | "SIGINT"
+  | "SIGQUIT"
+  | "SIGHUP"
+  | "SIGTTIN"
+  | "SIGTTOU"
+  | "SIGUSR1"
+  | "SIGUSR2"
+  | "SIGWINCH"
+  | "SIGPIPE";
 
 /** What `Deno.serve` passes to a handler next to the request. */
 export interface DenoServeHandlerInfo {
@@ -39,6 +49,17 @@ export interface DenoHttpServer {
   shutdown(): Promise<void>;
 }
 
+/** A C function's signature for `Deno.dlopen`: numbers in, a number out. */
+export interface DenoForeignFunction {
+  parameters: ("i32" | "u32")[];
+  result: "i32" | "u32";
+}
+
+/** A library opened with `Deno.dlopen`, whose symbols here all take and return numbers. */
+export interface DenoDynamicLibrary {
+  symbols: Record<string, ((...args: number[]) => number) | undefined>;
+}
+
 /** A listener from `Deno.listen`. */
 export interface DenoListener {
   close(): void;
@@ -54,6 +75,11 @@ export interface DenoApi {
   removeSignalListener(signal: DenoSignal, handler: () => void): void;
   listen(options: { hostname: string; port: number }): DenoListener;
   statSync(path: string): { isFile: boolean };
+  readDirSync(path: string): Iterable<{ name: string }>;
+  readLinkSync(path: string): string;
+  readTextFileSync(path: string): string;
+  /** Needs `--allow-ffi` (workers run with `-A`); stable since Deno 2. */
+  dlopen(path: string, symbols: Record<string, DenoForeignFunction>): DenoDynamicLibrary;
   serve(options: DenoServeOptions): DenoHttpServer;
   memoryUsage(): { rss: number };
   stderr: { writeSync(data: Uint8Array): number };

@@ -68,8 +68,16 @@ export type LogLevel = "debug" | "info" | "warning" | "error" | "critical";
 /** Why a worker could not boot. `app-load` halts the master with exit code 4. */
 export type BootErrorKind = "app-load" | "bind";
 
+/**
+ * What a booting worker is doing: running its config's worker hooks, importing the app, running the
+ * app's `setup()`, or starting to listen.
+ */
+export type BootStep = "hooks" | "import" | "setup" | "listen";
+
 /** Worker → master. */
 export type FromWorker =
+  /** The worker has started a step of its boot; the master names it if the worker misses its boot deadline. */
+  | { type: "booting"; step: BootStep }
   /** The app module was imported and its `setup()` finished; a spare now waits for `serve`. */
   | { type: "booted" }
   /** The worker is listening and serving. */
@@ -105,7 +113,7 @@ export const WORKER_EXIT_BOOT = 3;
 export function isFromWorker(value: unknown): value is FromWorker {
   if (typeof value !== "object" || value === null) return false;
   const type = (value as { type?: unknown }).type;
-  return type === "booted" || type === "ready" || type === "heartbeat" || type === "ping" || type === "retire" ||
+  return type === "booting" || type === "booted" || type === "ready" || type === "heartbeat" || type === "ping" || type === "retire" ||
     type === "boot-error";
 }
 

@@ -32,6 +32,12 @@ export class RestartBackoff {
     return this.#streak;
   }
 
+  /** Ends the streak: a worker has proved the app runs. */
+  reset(): void {
+    this.#streak = 0;
+    this.#lastFailureAt = Number.NEGATIVE_INFINITY;
+  }
+
   /** Records a crash at `now` and returns how long to wait before the next spawn. */
   recordFailure(now: number): number {
     this.#streak = now - this.#lastFailureAt < this.windowMs ? this.#streak + 1 : 1;

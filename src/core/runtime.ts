@@ -11,8 +11,22 @@ import type { FromWorker, ListenAddress, ToWorker, WorkerSpec } from "./protocol
 /** The runtimes mgr runs on. */
 export type RuntimeName = "node" | "bun" | "deno";
 
-/** Signals the master acts on. */
-export type Signal = "SIGTERM" | "SIGINT" | "SIGQUIT" | "SIGHUP" | "SIGTTIN" | "SIGTTOU" | "SIGUSR1";
+/**
+ * Signals the master listens for: the ones it acts on, and ones an operator may send whose default
+ * action would end the master (USR2, PIPE) or that Gunicorn gives a meaning (WINCH), so it can log
+ * them instead of dying.
+ */
+export type Signal =
+  | "SIGTERM"
+  | "SIGINT"
+  | "SIGQUIT"
+  | "SIGHUP"
+  | "SIGTTIN"
+  | "SIGTTOU"
+  | "SIGUSR1"
+  | "SIGUSR2"
+  | "SIGWINCH"
+  | "SIGPIPE";
 
 /** Signals the master sends to a worker process. */
 export type KillSignal = "SIGTERM" | "SIGKILL" | "SIGINT";

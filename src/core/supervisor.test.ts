@@ -478,14 +478,15 @@ describe("Supervisor", () => {
       expect(runtime.killed).toEqual([[1, "SIGKILL"]]);
     });
 
-    it("also times out a worker that hangs while booting", async () => {
+    it("also times out a worker whose event loop blocks while booting, at its boot deadline", async () => {
       const { clock, runtime, sup, logged } = harness({ workers: 1, timeout: 30 });
       await sup.start();
+      runtime.worker(1).heartbeat().message({ type: "booting", step: "import" });
       clock.advance(29_999);
       expect(runtime.killed).toEqual([]);
       clock.advance(1);
       expect(runtime.killed).toEqual([[1, "SIGKILL"]]);
-      expect(logged("WORKER TIMEOUT")).toEqual(["[CRITICAL] WORKER TIMEOUT (pid:2000)"]);
+      expect(logged("did not boot")).toEqual(["[ERROR] Worker (pid:2000) did not boot within 30s (importing the app); killing it"]);
       runtime.worker(1).exit({ signal: "SIGKILL" });
       expect(runtime.spawned).toHaveLength(2);
     });
@@ -1030,8 +1031,8 @@ describe("Supervisor", () => {
       sup.reload();
       expect(reloadConfig).toHaveBeenCalledTimes(1);
       expect(logged("already in progress")).toEqual([
-        "[INFO] A reload is already in progress",
-        "[INFO] A reload is already in progress",
+        "[WARNING] A reload is already in progress (reading the config); send HUP again once it has finished",
+        "[WARNING] A reload is already in progress (reading the config); send HUP again once it has finished",
       ]);
 
       next.resolve(config({ workers: 2 }));
@@ -1489,7 +1490,7 @@ describe("Supervisor", () => {
         [3, 1, 1, "exited with code 1"],
       ]);
 
-      // Worker 3 hangs while booting: the watchdog kills it, and worker 4 takes slot 1.
+      // Worker 3 hangs while booting: its boot deadline kills it, and worker 4 takes slot 1.
       runtime.worker(2).heartbeat();
       clock.advance(29_999);
       runtime.worker(2).heartbeat();
@@ -1499,7 +1500,7 @@ describe("Supervisor", () => {
       const afterTimeout = sup.status().pool.map((w) => [w.id, w.slot, w.restarts, w.lastExit]);
       expect(afterTimeout).toEqual([
         [2, 2, 0, undefined],
-        [4, 1, 2, "timed out, was killed by SIGKILL"],
+        [4, 1, 2, "boot timed out, was killed by SIGKILL"],
       ]);
     });
 

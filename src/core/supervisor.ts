@@ -10,10 +10,9 @@
  */
 
 import type { Config } from "./config.ts";
-import { formatListenUrl } from "./config.ts";
+import { formatListenUrl, MAX_WORKERS } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
-import { WORKER_EXIT_APP_LOAD } from "./protocol.ts";
 import { HookRunner } from "./hook-runner.ts";
 import type { ServerInfo } from "./hooks.ts";
 import { buildWorkerSpec } from "./worker-spec.ts";
@@ -22,6 +21,15 @@ import { RESTART_BACKOFF_BASE_MS, RestartBackoff } from "./restart-backoff.ts";
 import type { WorkerInfo, WorkerRecord } from "./worker-table.ts";
 import { WorkerTable } from "./worker-table.ts";
 import type { Runtime, Signal } from "./runtime.ts";
+import { type BootFailureCause, classifyExit } from "./exit-classification.ts";
+import { NO_RELOAD, type PoolBeforeReload, type ReloadState } from "./reload-state.ts";
+import { type WorkerTimerKind, WorkerTimers } from "./worker-timers.ts";
+import { SlotHistory } from "./slot-history.ts";
+import { errorMessage, errorStack } from "./error-text.ts";
+import { describeBootStep, describeExit, describeReload } from "./describe.ts";
+
+export { describeExit } from "./describe.ts";
+export { MAX_HEARTBEAT_INTERVAL_MS } from "./worker-spec.ts";
 
 /** Consecutive boot failures, with no worker serving, after which the master gives up (exit 3). */
 export const MAX_BOOT_ATTEMPTS = 5;
@@ -34,7 +42,12 @@ export const QUICK_STOP_TIMEOUT_MS = 2_000;
  * jitter spreads retirements out; when two coincide, the second replacement boots cold.
  */
 export const SPARE_WORKERS_WHEN_RECYCLING = 1;
-export { MAX_HEARTBEAT_INTERVAL_MS } from "./worker-spec.ts";
+/**
+ * Workers spawned in one turn of the loop. A large pool is spawned a batch at a time, so signals and
+ * the control socket are still answered while it boots (spawning blocks the master for milliseconds
+ * per worker).
+ */
+export const SPAWN_BATCH = 8;
 
 /** The signals the master listens for. */
 export const HANDLED_SIGNALS: readonly Signal[] = [
@@ -45,6 +58,9 @@ export const HANDLED_SIGNALS: readonly Signal[] = [
   "SIGTTIN",
   "SIGTTOU",
   "SIGUSR1",
+  "SIGUSR2",
+  "SIGWINCH",
+  "SIGPIPE",
 ];
 
 /** Options of {@linkcode createSupervisor}. */
@@ -78,13 +94,12 @@ type SupervisorEvent =
   | { type: "stop"; graceful: boolean }
   | { type: "message"; worker: WorkerRecord; message: FromWorker }
   | { type: "exit"; worker: WorkerRecord; code: number | null; signal: string | null }
-  | { type: "watchdog"; worker: WorkerRecord }
-  | { type: "deadline"; worker: WorkerRecord }
-  | { type: "respawn" }
-  | { type: "reload" }
-  | { type: "reloaded"; config: Config }
-  | { type: "reload-start" }
-  | { type: "reload-failed"; error: unknown }
+  | { type: "timer"; worker: WorkerRecord; kind: WorkerTimerKind }
+  | { type: "respawn-due" }
+  | { type: "reload-requested" }
+  | { type: "config-read"; config: Config }
+  | { type: "config-unreadable"; error: unknown }
+  | { type: "reload-hook-done" }
   | { type: "scale"; workers: number };
 
 type Phase = "idle" | "running" | "stopping" | "stopped";
@@ -112,18 +127,11 @@ export class Supervisor {
   #config: Config;
   readonly #options: SupervisorOptions;
   readonly #hooks: HookRunner;
-  /** Bumped by each reload; a worker remembers the generation it was spawned in. */
-  #generation = 0;
-  #reloading = false;
-  #beforeReload?: { config: Config; workers: number };
-  /** The generation a reload in progress is bringing in, until every old worker has been retired. */
-  #reloadGeneration?: number;
-  #startedAt = 0;
-  /** Per pool position: how often its worker died unplanned (crash, timeout), and how the last one ended. */
-  readonly #slots = new Map<number, { restarts: number; lastExit?: string }>();
   readonly #log: Logger;
   readonly #random: () => number;
   readonly #table = new WorkerTable();
+  readonly #timers: WorkerTimers;
+  readonly #slots = new SlotHistory();
   readonly #backoff = new RestartBackoff();
   readonly #queue: SupervisorEvent[] = [];
   #dispatching = false;
@@ -133,10 +141,16 @@ export class Supervisor {
   #exitReason?: string;
   #desired: number;
   #everReady = false;
+  /** Boot failures in a row, with no worker becoming ready in between. */
   #bootFailures = 0;
+  /** No worker is spawned before this time: a backoff after failures. */
   #respawnAt = 0;
   #respawnTimer?: unknown;
+  /** Bumped by each reload; a worker remembers the generation it was spawned in. */
+  #generation = 0;
+  #reload: ReloadState = NO_RELOAD;
   #nextId = 1;
+  #startedAt = 0;
   #unsubscribe: (() => void)[] = [];
   #resolveDone!: (code: number) => void;
 
@@ -148,6 +162,7 @@ export class Supervisor {
     this.#log = options.logger;
     this.#random = options.random ?? Math.random;
     this.#desired = options.config.workers;
+    this.#timers = new WorkerTimers(options.runtime.clock);
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
 
@@ -170,7 +185,7 @@ export class Supervisor {
       startedAt: this.#startedAt,
       now: this.#runtime.clock.now(),
       pool: this.#table.info().map((worker) => {
-        const slot = worker.slot === undefined ? undefined : this.#slots.get(worker.slot);
+        const slot = this.#slots.get(worker.slot);
         return { ...worker, restarts: slot?.restarts ?? 0, lastExit: slot?.lastExit };
       }),
     };
@@ -178,7 +193,7 @@ export class Supervisor {
 
   /** Reloads as SIGHUP does: new config, new workers, each old one drained once a new one is ready. */
   reload(): void {
-    this.#enqueue({ type: "reload" });
+    this.#enqueue({ type: "reload-requested" });
   }
 
   /** Sets the pool size, as repeated TTIN or TTOU would. */
@@ -266,23 +281,21 @@ export class Supervisor {
         return this.#onMessage(event.worker, event.message);
       case "exit":
         return this.#onExit(event.worker, event.code, event.signal);
-      case "watchdog":
-        return this.#onWatchdog(event.worker);
-      case "deadline":
-        return this.#onDeadline(event.worker);
-      case "respawn":
+      case "timer":
+        return this.#onTimer(event.worker, event.kind);
+      case "respawn-due":
         this.#respawnTimer = undefined;
         return;
-      case "reload":
-        return this.#onHup();
-      case "reloaded":
-        return this.#onReloaded(event.config);
-      case "reload-start":
-        return this.#startGeneration();
-      case "reload-failed":
-        this.#reloading = false;
+      case "reload-requested":
+        return this.#onReloadRequested();
+      case "config-read":
+        return this.#onConfigRead(event.config);
+      case "config-unreadable":
+        this.#reload = NO_RELOAD;
         this.#log.error(`Reload failed, keeping the workers and config as they are: ${errorMessage(event.error)}`);
         return;
+      case "reload-hook-done":
+        return this.#onReloadHookDone();
       case "scale":
         return this.#resize(event.workers);
     }
@@ -291,6 +304,8 @@ export class Supervisor {
   // --- signals -------------------------------------------------------------------------------------
 
   #onSignal(signal: Signal): void {
+    // Never logged: with a closed stderr pipe, the log line itself would raise the next SIGPIPE.
+    if (signal === "SIGPIPE") return;
     this.#log.info(`Handling signal: ${signal.slice(3).toLowerCase()}`);
     switch (signal) {
       case "SIGTERM":
@@ -300,54 +315,69 @@ export class Supervisor {
       case "SIGQUIT":
         return this.#stopQuickly();
       case "SIGHUP":
-        return this.#onHup();
+        return this.#onReloadRequested();
       case "SIGTTIN":
         return this.#resize(this.#desired + 1);
       case "SIGTTOU":
         return this.#resize(this.#desired - 1);
       case "SIGUSR1":
         return this.#onUsr1();
+      case "SIGUSR2":
+        return this.#log.warning("Ignoring SIGUSR2: upgrading to a new master in place is not supported; send HUP to reload");
+      case "SIGWINCH":
+        return this.#log.info("Ignoring SIGWINCH: the master is not daemonized");
     }
   }
 
-  /** Reads the config again, then replaces every worker (see {@linkcode #onReloaded}). */
-  #onHup(): void {
+  /** SIGHUP or `mgr reload`: reads the config again, then replaces every worker. */
+  #onReloadRequested(): void {
     if (this.#phase !== "running") return;
     this.#log.info("Hang up: Master");
+    if (this.#reload.phase !== "idle") {
+      this.#log.warning(`A reload is already in progress (${describeReload(this.#reload)}); send HUP again once it has finished`);
+      return;
+    }
     const reloadConfig = this.#options.reloadConfig;
-    if (this.#reloading) return this.#log.info("A reload is already in progress");
-    if (!reloadConfig) return this.#onReloaded(this.#config);
-    this.#reloading = true;
+    if (!reloadConfig) return this.#applyConfig(this.#config);
+    this.#reload = { phase: "reading-config" };
     reloadConfig().then(
-      (config) => this.#enqueue({ type: "reloaded", config }),
-      (error) => this.#enqueue({ type: "reload-failed", error }),
+      (config) => this.#enqueue({ type: "config-read", config }),
+      (error) => this.#enqueue({ type: "config-unreadable", error }),
     );
   }
 
-  /** Starts a new generation: each old worker is drained only once a new one is ready to take its place. */
-  #onReloaded(config: Config): void {
-    this.#reloading = false;
-    if (this.#phase !== "running") return;
-    const bindChanged = JSON.stringify(config.bind) !== JSON.stringify(this.#config.bind);
-    if (bindChanged) {
+  #onConfigRead(config: Config): void {
+    if (this.#reload.phase !== "reading-config") return;
+    this.#reload = NO_RELOAD;
+    if (this.#phase === "running") this.#applyConfig(config);
+  }
+
+  /** Puts `config` in force; `onReload` runs before the new generation boots, as Gunicorn's on_reload does. */
+  #applyConfig(config: Config): void {
+    if (JSON.stringify(config.bind) !== JSON.stringify(this.#config.bind)) {
       this.#log.warning("The new config changes `bind`; addresses change on restart, so the old ones stay in use");
       config = { ...config, bind: this.#config.bind };
     }
-    const previous = this.#config;
-    this.#beforeReload = { config: previous, workers: this.#desired };
+    const before = { config: this.#config, workers: this.#desired };
     this.#config = config;
     this.#hooks.hooks = config.hooks;
-    // onReload runs before the new generation boots, as Gunicorn's on_reload does.
-    if (!this.#hooks.has("onReload")) return this.#startGeneration();
-    void this.#hooks.run("onReload", this.#serverInfo()).then(() => this.#enqueue({ type: "reload-start" }));
+    if (!this.#hooks.has("onReload")) return this.#replaceGeneration(before);
+    this.#reload = { phase: "running-hook", before };
+    void this.#hooks.run("onReload", this.#serverInfo()).then(() => this.#enqueue({ type: "reload-hook-done" }));
+  }
+
+  #onReloadHookDone(): void {
+    if (this.#reload.phase !== "running-hook") return;
+    const { before } = this.#reload;
+    this.#reload = NO_RELOAD;
+    if (this.#phase === "running") this.#replaceGeneration(before);
   }
 
   /** The new generation: every worker now serving is retired, each once a new one is ready. */
-  #startGeneration(): void {
-    if (this.#phase !== "running" || !this.#beforeReload) return;
+  #replaceGeneration(before: PoolBeforeReload): void {
     this.#generation++;
-    this.#reloadGeneration = this.#generation;
-    if (this.#config.workers !== this.#beforeReload.config.workers) this.#resize(this.#config.workers);
+    this.#reload = { phase: "replacing", before, generation: this.#generation, bootFailures: 0 };
+    if (this.#config.workers !== before.config.workers) this.#resize(this.#config.workers);
     for (const worker of this.#table.active()) worker.retiring = true;
   }
 
@@ -363,8 +393,9 @@ export class Supervisor {
 
   #resize(workers: number): void {
     if (this.#phase !== "running") return;
-    if (workers < 1) {
-      this.#log.info(`Number of workers stays at ${this.#desired}: a pool is never scaled below one worker`);
+    if (workers < 1 || workers > MAX_WORKERS) {
+      const bound = workers < 1 ? "below one worker" : `above ${MAX_WORKERS} workers`;
+      this.#log.info(`Number of workers stays at ${this.#desired}: a pool is never scaled ${bound}`);
       return;
     }
     if (workers === this.#desired) return;
@@ -375,8 +406,7 @@ export class Supervisor {
   }
 
   #stopGracefully(): void {
-    if (this.#phase === "stopped") return;
-    if (this.#phase === "stopping") return;
+    if (this.#phase === "stopped" || this.#phase === "stopping") return;
     this.#beginStopping();
     for (const worker of this.#table.all()) {
       if (worker.state === "ready") this.#drain(worker);
@@ -410,7 +440,8 @@ export class Supervisor {
 
   #onMessage(worker: WorkerRecord, message: FromWorker): void {
     if (!this.#table.has(worker)) return;
-    worker.lastSeen = this.#runtime.clock.now();
+    const now = this.#runtime.clock.now();
+    worker.lastSeen = now;
     if (worker.outbox) {
       const held = worker.outbox;
       worker.outbox = undefined;
@@ -418,8 +449,13 @@ export class Supervisor {
     }
     if (worker.state === "booting" || worker.state === "ready") this.#armWatchdog(worker);
     switch (message.type) {
+      case "booting":
+        worker.bootStep = message.step;
+        return;
       case "booted":
-        worker.bootedAt = this.#runtime.clock.now();
+        worker.bootedAt = now;
+        // A spare has booted once its app is loaded: its boot deadline is met.
+        if (worker.spare) this.#timers.clear(worker.id, "boot");
         this.#log.debug(`Worker (pid:${worker.pid}) imported the app`);
         return;
       case "ready":
@@ -448,7 +484,9 @@ export class Supervisor {
     if (worker.state !== "booting" || worker.spare) return;
     worker.state = "ready";
     worker.readyAt = this.#runtime.clock.now();
+    this.#timers.clear(worker.id, "boot");
     this.#bootFailures = 0;
+    if (this.#reload.phase === "replacing") this.#reload.bootFailures = 0;
     this.#log.debug(`Worker (pid:${worker.pid}) ready`);
     if (this.#phase !== "running") {
       // Became ready after a stop began: it gets the same treatment as its siblings.
@@ -466,60 +504,76 @@ export class Supervisor {
 
   #onExit(worker: WorkerRecord, code: number | null, signal: string | null): void {
     if (!this.#table.has(worker)) return;
-    this.#clearTimers(worker);
+    this.#timers.clearAll(worker.id);
     this.#table.delete(worker);
     const how = describeExit(code, signal);
-    const slot = worker.slot === undefined ? undefined : this.#slots.get(worker.slot);
-    const planned = worker.state === "draining" || worker.state === "stopping" || this.#phase !== "running";
-    if (slot) {
-      slot.lastExit = planned ? `${worker.retiring ? "retired" : "stopped"}, ${how}` : worker.killedBy === "timeout" ? `timed out, ${how}` : how;
-      if (!planned) slot.restarts++;
-    }
+    const exit = classifyExit(worker, code, this.#runtime.clock.now(), this.#phase === "running");
+    const ended = exit.kind === "planned"
+      ? `${worker.retiring ? "retired" : "stopped"}, ${how}`
+      : worker.killedBy === "timeout"
+      ? `timed out, ${how}`
+      : worker.killedBy === "boot-deadline"
+      ? `boot timed out, ${how}`
+      : how;
+    this.#slots.recordExit(worker.slot, ended, exit.kind !== "planned");
     void this.#hooks.run("childExit", this.#serverInfo(), { id: worker.id, pid: worker.pid }, { code, signal });
 
-    if (worker.state === "draining" || worker.state === "stopping" || this.#phase !== "running") {
-      if (worker.killedBy === "deadline") return; // already logged when the deadline passed
-      if (code === 0) this.#log.debug(`Worker (pid:${worker.pid}) exited`);
-      else if (this.#phase === "running" || !this.#quick) {
-        this.#log.warning(`Worker (pid:${worker.pid}) ${how} after it was asked to ${worker.state === "draining" ? "drain" : "stop"}`);
-      }
-      return;
+    switch (exit.kind) {
+      case "planned":
+        if (worker.killedBy === "exit-deadline") return; // logged when the deadline passed
+        if (code === 0) return this.#log.debug(`Worker (pid:${worker.pid}) exited`);
+        if (this.#phase === "running" || !this.#quick) {
+          this.#log.warning(`Worker (pid:${worker.pid}) ${how} after it was asked to ${worker.state === "draining" ? "drain" : "stop"}`);
+        }
+        return;
+      case "crash":
+        return this.#onCrash(worker, signal, how, exit.early);
+      case "boot-failure":
+        return this.#onBootFailure(worker, exit.cause, how);
     }
-
-    // A spare that had booted did boot: its death is a crash like any other.
-    const booted = worker.readyAt !== undefined || (worker.spare && worker.bootedAt !== undefined);
-    if (!booted) return this.#onBootFailure(worker, code, how);
-
-    if (worker.killedBy !== "timeout") {
-      this.#log.error(
-        signal === "SIGKILL"
-          ? `Worker (pid:${worker.pid}) was sent SIGKILL! Perhaps out of memory?`
-          : `Worker (pid:${worker.pid}) ${how}`,
-      );
-    }
-    this.#delayRespawn(this.#backoff.recordFailure(this.#runtime.clock.now()), "crashes");
   }
 
-  #onBootFailure(worker: WorkerRecord, code: number | null, how: string): void {
-    const error = worker.bootError;
-    if (error?.kind === "bind") {
-      this.#log.error(error.message);
+  /**
+   * A worker that had booted died. One that had been up a while is replaced at once, every time, as
+   * Gunicorn does: kills in a streak must not empty the pool. One that died right after it became
+   * ready is part of a crash loop, and waits out the backoff.
+   */
+  #onCrash(worker: WorkerRecord, signal: string | null, how: string, early: boolean): void {
+    if (worker.killedBy !== "timeout") {
+      this.#log.error(
+        signal === "SIGKILL" ? `Worker (pid:${worker.pid}) was sent SIGKILL! Perhaps out of memory?` : `Worker (pid:${worker.pid}) ${how}`,
+      );
+    }
+    if (early) return this.#delayRespawn(this.#backoff.recordFailure(this.#runtime.clock.now()), "crashes");
+    this.#backoff.reset();
+    this.#respawnAt = this.#runtime.clock.now();
+    this.#cancelRespawnTimer();
+  }
+
+  #onBootFailure(worker: WorkerRecord, cause: BootFailureCause, how: string): void {
+    if (cause === "bind") {
+      this.#log.error(worker.bootError!.message);
       return this.#halt(EXIT_FAILURE, "Cannot listen.");
     }
-    const appLoad = error?.kind === "app-load" || code === WORKER_EXIT_APP_LOAD;
-    if (appLoad) {
-      this.#log.error(
-        error ? `App failed to load: ${error.stack ?? error.message}` : `Worker (pid:${worker.pid}) could not load the app`,
-      );
+    if (cause === "app-load") {
+      const error = worker.bootError;
+      this.#log.error(error ? `App failed to load: ${error.stack ?? error.message}` : `Worker (pid:${worker.pid}) could not load the app`);
       // At start there is nothing to protect: stop at once rather than boot a broken app N times.
       if (!this.#everReady) return this.#halt(EXIT_APP_LOAD_ERROR, "App failed to load.");
-      if (this.#abandonReload(worker)) return;
-    } else if (worker.killedBy !== "timeout") {
+      if (this.#abandonReload(worker, "the app no longer loads")) return;
+    } else if (cause === "died") {
       this.#log.error(`Worker (pid:${worker.pid}) failed to boot: it ${how}`);
     }
     this.#bootFailures++;
+    const reload = this.#reload;
+    if (reload.phase === "replacing" && worker.generation === reload.generation) {
+      // A new generation that never boots would be retried forever while the old one serves.
+      reload.bootFailures++;
+      const why = `new workers failed to boot ${reload.bootFailures} times in a row`;
+      if (reload.bootFailures >= MAX_BOOT_ATTEMPTS && this.#abandonReload(worker, why)) return;
+    }
     if (this.#bootFailures >= MAX_BOOT_ATTEMPTS && this.#table.ready().length === 0) {
-      return appLoad
+      return cause === "app-load"
         ? this.#halt(EXIT_APP_LOAD_ERROR, "App failed to load.")
         : this.#halt(EXIT_WORKER_BOOT_ERROR, "Worker failed to boot.");
     }
@@ -527,43 +581,45 @@ export class Supervisor {
   }
 
   /**
-   * A worker of a new generation could not load the app: the reload is called off. The old workers
-   * stop retiring and keep serving, the new ones still booting are stopped, and nothing is respawned
-   * until the next reload. Returns false when there was no reload to call off.
+   * A worker of a new generation could not boot: the reload is called off. The old workers stop
+   * retiring and keep serving, the new ones still booting are stopped, and the config, hooks and pool
+   * size go back to what they were before it. Returns false when there was no reload to call off.
    */
-  #abandonReload(failed: WorkerRecord): boolean {
-    if (this.#reloadGeneration === undefined || failed.generation !== this.#reloadGeneration) return false;
+  #abandonReload(failed: WorkerRecord, why: string): boolean {
+    const reload = this.#reload;
+    if (reload.phase !== "replacing" || failed.generation !== reload.generation) return false;
     const old = this.#table.active().filter((w) => w.retiring && w.state === "ready");
     if (old.length === 0) return false;
-    this.#log.error(`Reload abandoned: the app no longer loads; ${old.length} worker(s) keep serving`);
+    this.#log.error(`Reload abandoned: ${why}; ${old.length} worker(s) keep serving`);
     for (const worker of old) worker.retiring = false;
     for (const worker of this.#table.active()) {
-      if (worker.generation === this.#reloadGeneration && worker.state === "booting") this.#stopNow(worker);
+      if (worker.generation === reload.generation && worker.state === "booting") this.#stopNow(worker);
     }
-    // The reload is over: a later failure is an ordinary boot failure, with backoff. The config, hooks
-    // and pool size go back to what they were before it.
-    this.#reloadGeneration = undefined;
-    if (this.#beforeReload) {
-      this.#config = this.#beforeReload.config;
-      this.#hooks.hooks = this.#config.hooks;
-      this.#resize(this.#beforeReload.workers);
-    }
+    this.#reload = NO_RELOAD;
+    this.#config = reload.before.config;
+    this.#hooks.hooks = this.#config.hooks;
+    this.#resize(reload.before.workers);
     return true;
   }
 
-  #onWatchdog(worker: WorkerRecord): void {
-    worker.watchdog = undefined;
-    if (!this.#table.has(worker) || (worker.state !== "booting" && worker.state !== "ready")) return;
-    this.#log.critical(`WORKER TIMEOUT (pid:${worker.pid})`);
-    worker.killedBy = "timeout";
-    worker.handle.kill("SIGKILL");
-  }
-
-  #onDeadline(worker: WorkerRecord): void {
-    worker.deadline = undefined;
-    if (!this.#table.has(worker)) return;
-    this.#log.warning(`Worker (pid:${worker.pid}) did not exit in time; sending SIGKILL`);
-    worker.killedBy = "deadline";
+  #onTimer(worker: WorkerRecord, kind: WorkerTimerKind): void {
+    // Already sent SIGKILL by another of its timers: its exit is on the way.
+    if (!this.#table.has(worker) || worker.killedBy) return;
+    const serving = worker.state === "booting" || worker.state === "ready";
+    if (kind === "watchdog") {
+      if (!serving) return;
+      this.#log.critical(`WORKER TIMEOUT (pid:${worker.pid})`);
+      worker.killedBy = "timeout";
+    } else if (kind === "boot") {
+      if (worker.state !== "booting") return;
+      this.#log.error(
+        `Worker (pid:${worker.pid}) did not boot within ${this.#config.timeout}s (${describeBootStep(worker)}); killing it`,
+      );
+      worker.killedBy = "boot-deadline";
+    } else {
+      this.#log.warning(`Worker (pid:${worker.pid}) did not exit in time; sending SIGKILL`);
+      worker.killedBy = "exit-deadline";
+    }
     worker.handle.kill("SIGKILL");
   }
 
@@ -572,14 +628,14 @@ export class Supervisor {
   /** Makes the pool match what is wanted: spawn what is missing, drain what is surplus or retired. */
   #reconcile(): void {
     if (this.#phase !== "running") return;
-    if (this.#reloadGeneration !== undefined && !this.#table.all().some((w) => w.retiring)) {
-      this.#reloadGeneration = undefined;
+    if (this.#reload.phase === "replacing" && !this.#table.all().some((w) => w.retiring)) {
+      this.#reload = NO_RELOAD;
       this.#log.info("Reload complete");
     }
-    const fresh = this.#table.fresh();
-    let missing = this.#desired - fresh.length;
+    const members = this.#table.poolMembers();
+    let missing = this.#desired - members.length;
     if (missing < 0) {
-      for (const worker of fresh.slice(0, -missing)) this.#retireNow(worker);
+      for (const worker of members.slice(0, -missing)) this.#removeFromPool(worker);
     }
     for (const spare of this.#table.spares()) {
       if (missing <= 0) break;
@@ -588,13 +644,7 @@ export class Supervisor {
     }
     const wantedSpares = this.#config.maxRequests > 0 ? SPARE_WORKERS_WHEN_RECYCLING : 0;
     const missingSpares = Math.max(0, wantedSpares - this.#table.spares().length);
-    if (missing > 0 || missingSpares > 0) {
-      // A refused spawn sets a backoff; nothing more is spawned until it has passed.
-      let spawning = this.#runtime.clock.now() >= this.#respawnAt;
-      for (let i = 0; i < missing && spawning; i++) spawning = this.#spawn(false);
-      for (let i = 0; i < missingSpares && spawning; i++) spawning = this.#spawn(true);
-      if (!spawning) this.#armRespawnTimer();
-    }
+    if (missing > 0 || missingSpares > 0) this.#spawnMissing(missing, missingSpares);
 
     // A retiring worker keeps serving until a fresh one is ready to take its place, oldest first.
     let surplus = this.#table.ready().length - this.#desired;
@@ -608,7 +658,18 @@ export class Supervisor {
     }
   }
 
-  #retireNow(worker: WorkerRecord): void {
+  /** Spawns up to a batch of the missing workers, then spares; the rest on a later turn of the loop. */
+  #spawnMissing(workers: number, spares: number): void {
+    // A backoff holds every spawn until it has passed; a refused spawn sets one.
+    let spawning = this.#runtime.clock.now() >= this.#respawnAt;
+    let batch = SPAWN_BATCH;
+    for (; workers > 0 && spawning && batch > 0; workers--, batch--) spawning = this.#spawn(false);
+    for (; spares > 0 && spawning && batch > 0; spares--, batch--) spawning = this.#spawn(true);
+    if (!spawning || workers + spares > 0) this.#armRespawnTimer();
+  }
+
+  /** Takes a worker out of the pool: one still booting is stopped, one serving is drained. */
+  #removeFromPool(worker: WorkerRecord): void {
     if (worker.state === "booting") this.#stopNow(worker);
     else this.#drain(worker);
   }
@@ -617,6 +678,8 @@ export class Supervisor {
   #promote(worker: WorkerRecord): void {
     worker.spare = false;
     this.#takeSlot(worker);
+    // A spare that has booted gets a fresh deadline to start listening; one still booting keeps its own.
+    if (worker.bootedAt !== undefined) this.#armBootDeadline(worker);
     this.#send(worker, { type: "serve" });
     this.#log.info(`Promoting spare worker (pid:${worker.pid})`);
   }
@@ -667,6 +730,8 @@ export class Supervisor {
     if (!spare) this.#takeSlot(worker);
     handle.onMessage((message) => this.#enqueue({ type: "message", worker, message }));
     handle.onExit((code, signal) => this.#enqueue({ type: "exit", worker, code, signal }));
+    // The boot deadline first: when both fall due together, its log line says more.
+    this.#armBootDeadline(worker);
     this.#armWatchdog(worker);
     this.#log.info(`Booting ${spare ? "spare " : ""}worker with pid: ${handle.pid}`);
     return true;
@@ -674,27 +739,21 @@ export class Supervisor {
 
   /** Gives a worker that joins the pool the lowest position no other pool member holds. */
   #takeSlot(worker: WorkerRecord): void {
-    const held = new Set(this.#table.fresh().filter((w) => w !== worker).map((w) => w.slot));
-    let slot = 1;
-    while (held.has(slot)) slot++;
-    worker.slot = slot;
-    if (!this.#slots.has(slot)) this.#slots.set(slot, { restarts: 0 });
+    worker.slot = this.#slots.take(new Set(this.#table.poolMembers().filter((w) => w !== worker).map((w) => w.slot)));
   }
 
   /** Asks a worker to finish its requests and exit, killing it after `gracefulTimeout`. */
   #drain(worker: WorkerRecord): void {
     worker.state = "draining";
-    this.#clearWatchdog(worker);
     this.#send(worker, { type: "drain" });
-    this.#setDeadline(worker, this.#config.gracefulTimeout * 1000);
+    this.#armExitDeadline(worker, this.#config.gracefulTimeout * 1000);
   }
 
   /** Asks a worker to exit now, killing it after {@linkcode QUICK_STOP_TIMEOUT_MS}. */
   #stopNow(worker: WorkerRecord): void {
     worker.state = "stopping";
-    this.#clearWatchdog(worker);
     this.#send(worker, { type: "stop" });
-    this.#setDeadline(worker, Math.min(QUICK_STOP_TIMEOUT_MS, this.#config.gracefulTimeout * 1000));
+    this.#armExitDeadline(worker, Math.min(QUICK_STOP_TIMEOUT_MS, this.#config.gracefulTimeout * 1000));
   }
 
   /** Sends a message, or holds it until the worker has first spoken. */
@@ -717,7 +776,7 @@ export class Supervisor {
   #armRespawnTimer(): void {
     if (this.#respawnTimer !== undefined || this.#phase !== "running") return;
     const wait = Math.max(0, this.#respawnAt - this.#runtime.clock.now());
-    this.#respawnTimer = this.#runtime.clock.setTimeout(() => this.#enqueue({ type: "respawn" }), wait);
+    this.#respawnTimer = this.#runtime.clock.setTimeout(() => this.#enqueue({ type: "respawn-due" }), wait);
   }
 
   #cancelRespawnTimer(): void {
@@ -728,34 +787,27 @@ export class Supervisor {
 
   // --- timers --------------------------------------------------------------------------------------
 
+  /** No heartbeat for `timeout` and the worker is killed; every message it sends pushes this back. */
   #armWatchdog(worker: WorkerRecord): void {
     if (this.#config.timeout <= 0) return;
-    this.#clearWatchdog(worker);
-    worker.watchdog = this.#runtime.clock.setTimeout(
-      () => this.#enqueue({ type: "watchdog", worker }),
-      this.#config.timeout * 1000,
-    );
+    this.#armTimer(worker, "watchdog", this.#config.timeout * 1000);
   }
 
-  #clearWatchdog(worker: WorkerRecord): void {
-    if (worker.watchdog === undefined) return;
-    this.#runtime.clock.clearTimeout(worker.watchdog);
-    worker.watchdog = undefined;
+  /** Not ready within `timeout` of starting (a hung import or setup()) and the worker is killed. */
+  #armBootDeadline(worker: WorkerRecord): void {
+    if (this.#config.timeout <= 0) return;
+    this.#armTimer(worker, "boot", this.#config.timeout * 1000);
+  }
+
+  #armTimer(worker: WorkerRecord, kind: WorkerTimerKind, ms: number): void {
+    this.#timers.arm(worker.id, kind, ms, () => this.#enqueue({ type: "timer", worker, kind }));
   }
 
   /** Arms the kill deadline of a worker asked to exit; an earlier deadline already set wins. */
-  #setDeadline(worker: WorkerRecord, ms: number): void {
-    const at = this.#runtime.clock.now() + ms;
-    if (worker.deadlineAt !== undefined && worker.deadlineAt <= at) return;
-    if (worker.deadline !== undefined) this.#runtime.clock.clearTimeout(worker.deadline);
-    worker.deadlineAt = at;
-    worker.deadline = this.#runtime.clock.setTimeout(() => this.#enqueue({ type: "deadline", worker }), ms);
-  }
-
-  #clearTimers(worker: WorkerRecord): void {
-    this.#clearWatchdog(worker);
-    if (worker.deadline !== undefined) this.#runtime.clock.clearTimeout(worker.deadline);
-    worker.deadline = undefined;
+  #armExitDeadline(worker: WorkerRecord, ms: number): void {
+    this.#timers.clear(worker.id, "watchdog");
+    this.#timers.clear(worker.id, "boot");
+    this.#timers.armNoLater(worker.id, "exit", ms, () => this.#enqueue({ type: "timer", worker, kind: "exit" }));
   }
 
   #finishIfDone(): void {
@@ -768,18 +820,4 @@ export class Supervisor {
     const code = this.#exitCode;
     void this.#hooks.run("onExit", this.#serverInfo()).then(() => this.#resolveDone(code));
   }
-}
-
-/** Describes how a process ended: `exited with code 1`, `was killed by SIGTERM`. */
-export function describeExit(code: number | null, signal: string | null): string {
-  if (signal) return `was killed by ${signal}`;
-  return `exited with code ${code ?? "unknown"}`;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function errorStack(error: unknown): string {
-  return error instanceof Error ? error.stack ?? error.message : String(error);
 }

@@ -4,8 +4,7 @@
  * @module
  */
 
-import type { TimerId } from "./clock.ts";
-import type { BootErrorKind, ToWorker } from "./protocol.ts";
+import type { BootErrorKind, BootStep, ToWorker } from "./protocol.ts";
 import type { WorkerHandle } from "./runtime.ts";
 
 /**
@@ -43,13 +42,13 @@ export interface WorkerRecord {
   inFlight: number;
   rss: number;
   bootError?: { kind: BootErrorKind; message: string; stack?: string };
-  /** Set when the master itself killed the worker, so its exit is not reported as a crash. */
-  killedBy?: "timeout" | "deadline";
-  /** Fires when no heartbeat came for `timeout`. */
-  watchdog?: TimerId;
-  /** Fires when a worker asked to exit has not. */
-  deadline?: TimerId;
-  deadlineAt?: number;
+  /** What a booting worker last said it was doing, for the log if it misses its boot deadline. */
+  bootStep?: BootStep;
+  /**
+   * Set when the master itself killed the worker: `timeout` (no heartbeat), `boot-deadline` (not
+   * ready in time), `exit-deadline` (asked to exit and did not), so its exit is logged once, as that.
+   */
+  killedBy?: "timeout" | "boot-deadline" | "exit-deadline";
 }
 
 /** A read-only view of one worker, for status displays and tests. */
@@ -91,7 +90,7 @@ export class WorkerTable {
   }
 
   /** Active workers that are neither spares nor waiting to be replaced: the ones that make the pool size. */
-  fresh(): WorkerRecord[] {
+  poolMembers(): WorkerRecord[] {
     return this.active().filter((w) => !w.retiring && !w.spare);
   }
 
