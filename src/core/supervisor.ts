@@ -12,56 +12,34 @@
 import type { Config } from "./config.ts";
 import { formatListenUrl, MAX_WORKERS } from "./config.ts";
 import type { Logger } from "./logger.ts";
-import type { FromWorker, ToWorker } from "./protocol.ts";
+import type { FromWorker } from "./protocol.ts";
 import { HookRunner } from "./hook-runner.ts";
 import type { ServerInfo } from "./hooks.ts";
 import { buildWorkerSpec } from "./worker-spec.ts";
 import { EXIT_APP_LOAD_ERROR, EXIT_FAILURE, EXIT_OK, EXIT_WORKER_BOOT_ERROR } from "./exit-codes.ts";
-import { RESTART_BACKOFF_BASE_MS, RestartBackoff } from "./restart-backoff.ts";
+import { RESTART_BACKOFF_BASE_MS } from "./restart-backoff.ts";
 import type { WorkerInfo, WorkerRecord } from "./worker-table.ts";
 import { WorkerTable } from "./worker-table.ts";
 import type { Runtime, Signal } from "./runtime.ts";
 import { type BootFailureCause, classifyExit } from "./exit-classification.ts";
 import { NO_RELOAD, type PoolBeforeReload, type ReloadState } from "./reload-state.ts";
-import { type WorkerTimerKind, WorkerTimers } from "./worker-timers.ts";
+import type { WorkerTimerKind } from "./worker-timers.ts";
 import { SlotHistory } from "./slot-history.ts";
 import { errorMessage, errorStack } from "./error-text.ts";
-import { describeBootStep, describeExit, describeReload } from "./describe.ts";
+import { describeExit, describeReload } from "./describe.ts";
+import { RespawnGate } from "./respawn-gate.ts";
+import { WorkerCommands } from "./worker-commands.ts";
+import { HANDLED_SIGNALS } from "./handled-signals.ts";
+import type { StatusReport } from "./status-report.ts";
+import { MAX_BOOT_ATTEMPTS, SPARE_WORKERS_WHEN_RECYCLING, SPAWN_BATCH } from "./pool-policy.ts";
+import type { SupervisorEvent } from "./supervisor-event.ts";
 
 export { describeExit } from "./describe.ts";
 export { MAX_HEARTBEAT_INTERVAL_MS } from "./worker-spec.ts";
-
-/** Consecutive boot failures, with no worker serving, after which the master gives up (exit 3). */
-export const MAX_BOOT_ATTEMPTS = 5;
-/** How long a worker told to exit now may take before it is killed, in milliseconds. */
-export const QUICK_STOP_TIMEOUT_MS = 2_000;
-/**
- * Spares kept booted while max-requests recycling is on. A retiring worker is then replaced in the time
- * a spare takes to start listening (milliseconds), not the time a worker takes to boot, so under any
- * load a worker serves close to its max-requests, and capacity still never dips. One is enough because
- * jitter spreads retirements out; when two coincide, the second replacement boots cold.
- */
-export const SPARE_WORKERS_WHEN_RECYCLING = 1;
-/**
- * Workers spawned in one turn of the loop. A large pool is spawned a batch at a time, so signals and
- * the control socket are still answered while it boots (spawning blocks the master for milliseconds
- * per worker).
- */
-export const SPAWN_BATCH = 8;
-
-/** The signals the master listens for. */
-export const HANDLED_SIGNALS: readonly Signal[] = [
-  "SIGTERM",
-  "SIGINT",
-  "SIGQUIT",
-  "SIGHUP",
-  "SIGTTIN",
-  "SIGTTOU",
-  "SIGUSR1",
-  "SIGUSR2",
-  "SIGWINCH",
-  "SIGPIPE",
-];
+export { QUICK_STOP_TIMEOUT_MS } from "./worker-commands.ts";
+export { HANDLED_SIGNALS } from "./handled-signals.ts";
+export type { StatusReport } from "./status-report.ts";
+export { MAX_BOOT_ATTEMPTS, SPARE_WORKERS_WHEN_RECYCLING, SPAWN_BATCH } from "./pool-policy.ts";
 
 /** Options of {@linkcode createSupervisor}. */
 export interface SupervisorOptions {
@@ -78,32 +56,6 @@ export interface SupervisorOptions {
   configFile?: string | null;
 }
 
-/** What `mgr status` shows of the master. */
-export interface StatusReport {
-  pid: number;
-  runtime: string;
-  /** The pool size the master aims for. */
-  workers: number;
-  startedAt: number;
-  now: number;
-  pool: (WorkerInfo & { restarts: number; lastExit?: string })[];
-}
-
-type SupervisorEvent =
-  | { type: "signal"; signal: Signal }
-  | { type: "stop"; graceful: boolean }
-  | { type: "message"; worker: WorkerRecord; message: FromWorker }
-  | { type: "exit"; worker: WorkerRecord; code: number | null; signal: string | null }
-  | { type: "timer"; worker: WorkerRecord; kind: WorkerTimerKind }
-  | { type: "respawn-due" }
-  | { type: "reload-requested" }
-  | { type: "config-read"; config: Config }
-  | { type: "config-unreadable"; error: unknown }
-  | { type: "reload-hook-done" }
-  | { type: "scale"; workers: number };
-
-type Phase = "idle" | "running" | "stopping" | "stopped";
-
 /**
  * Creates a supervisor for `config`. Nothing happens until {@linkcode Supervisor.start}.
  *
@@ -118,6 +70,9 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   return new Supervisor(options);
 }
 
+/** `idle` until started, `running`, `stopping` once a stop began, `stopped` once every worker is gone. */
+type Phase = "idle" | "running" | "stopping" | "stopped";
+
 /** The master's pool of workers. See the module documentation. */
 export class Supervisor {
   /** Resolves with the master's exit code once every worker is gone after a stop. */
@@ -130,9 +85,9 @@ export class Supervisor {
   readonly #log: Logger;
   readonly #random: () => number;
   readonly #table = new WorkerTable();
-  readonly #timers: WorkerTimers;
+  readonly #commands: WorkerCommands;
   readonly #slots = new SlotHistory();
-  readonly #backoff = new RestartBackoff();
+  readonly #respawn: RespawnGate;
   readonly #queue: SupervisorEvent[] = [];
   #dispatching = false;
   #phase: Phase = "idle";
@@ -143,9 +98,6 @@ export class Supervisor {
   #everReady = false;
   /** Boot failures in a row, with no worker becoming ready in between. */
   #bootFailures = 0;
-  /** No worker is spawned before this time: a backoff after failures. */
-  #respawnAt = 0;
-  #respawnTimer?: unknown;
   /** Bumped by each reload; a worker remembers the generation it was spawned in. */
   #generation = 0;
   #reload: ReloadState = NO_RELOAD;
@@ -162,7 +114,13 @@ export class Supervisor {
     this.#log = options.logger;
     this.#random = options.random ?? Math.random;
     this.#desired = options.config.workers;
-    this.#timers = new WorkerTimers(options.runtime.clock);
+    this.#commands = new WorkerCommands({
+      runtime: options.runtime,
+      log: options.logger,
+      config: () => this.#config,
+      onTimer: (worker, kind) => this.#enqueue({ type: "timer", worker, kind }),
+    });
+    this.#respawn = new RespawnGate(options.runtime.clock, options.logger, () => this.#enqueue({ type: "respawn-due" }));
     this.done = new Promise((resolve) => (this.#resolveDone = resolve));
   }
 
@@ -284,8 +242,7 @@ export class Supervisor {
       case "timer":
         return this.#onTimer(event.worker, event.kind);
       case "respawn-due":
-        this.#respawnTimer = undefined;
-        return;
+        return; // the reconcile that follows every event spawns what is missing
       case "reload-requested":
         return this.#onReloadRequested();
       case "config-read":
@@ -388,7 +345,7 @@ export class Supervisor {
     } catch (error) {
       this.#log.error(`Cannot reopen log files: ${errorMessage(error)}`);
     }
-    for (const worker of this.#table.all()) this.#send(worker, { type: "reopen-logs" });
+    for (const worker of this.#table.all()) this.#commands.send(worker, { type: "reopen-logs" });
   }
 
   #resize(workers: number): void {
@@ -409,8 +366,8 @@ export class Supervisor {
     if (this.#phase === "stopped" || this.#phase === "stopping") return;
     this.#beginStopping();
     for (const worker of this.#table.all()) {
-      if (worker.state === "ready") this.#drain(worker);
-      else if (worker.state === "booting") this.#stopNow(worker);
+      if (worker.state === "ready") this.#commands.drain(worker);
+      else if (worker.state === "booting") this.#commands.stopNow(worker);
     }
   }
 
@@ -419,13 +376,13 @@ export class Supervisor {
     if (this.#phase !== "stopping") this.#beginStopping();
     this.#quick = true;
     for (const worker of this.#table.all()) {
-      if (worker.state !== "stopping") this.#stopNow(worker);
+      if (worker.state !== "stopping") this.#commands.stopNow(worker);
     }
   }
 
   #beginStopping(): void {
     this.#phase = "stopping";
-    this.#cancelRespawnTimer();
+    this.#respawn.cancelWake();
   }
 
   /** Stops everything because the pool cannot run; the master exits with `code`. */
@@ -442,12 +399,8 @@ export class Supervisor {
     if (!this.#table.has(worker)) return;
     const now = this.#runtime.clock.now();
     worker.lastSeen = now;
-    if (worker.outbox) {
-      const held = worker.outbox;
-      worker.outbox = undefined;
-      for (const message of held) worker.handle.send(message);
-    }
-    if (worker.state === "booting" || worker.state === "ready") this.#armWatchdog(worker);
+    this.#commands.flushOutbox(worker);
+    if (worker.state === "booting" || worker.state === "ready") this.#commands.armWatchdog(worker);
     switch (message.type) {
       case "booting":
         worker.bootStep = message.step;
@@ -455,13 +408,13 @@ export class Supervisor {
       case "booted":
         worker.bootedAt = now;
         // A spare has booted once its app is loaded: its boot deadline is met.
-        if (worker.spare) this.#timers.clear(worker.id, "boot");
+        if (worker.spare) this.#commands.clearBootDeadline(worker);
         this.#log.debug(`Worker (pid:${worker.pid}) imported the app`);
         return;
       case "ready":
         return this.#onReady(worker);
       case "ping":
-        this.#send(worker, { type: "pong", seq: message.seq });
+        this.#commands.send(worker, { type: "pong", seq: message.seq });
         return;
       case "heartbeat":
         worker.served = message.served;
@@ -484,14 +437,14 @@ export class Supervisor {
     if (worker.state !== "booting" || worker.spare) return;
     worker.state = "ready";
     worker.readyAt = this.#runtime.clock.now();
-    this.#timers.clear(worker.id, "boot");
+    this.#commands.clearBootDeadline(worker);
     this.#bootFailures = 0;
     if (this.#reload.phase === "replacing") this.#reload.bootFailures = 0;
     this.#log.debug(`Worker (pid:${worker.pid}) ready`);
     if (this.#phase !== "running") {
       // Became ready after a stop began: it gets the same treatment as its siblings.
-      if (this.#quick) this.#stopNow(worker);
-      else this.#drain(worker);
+      if (this.#quick) this.#commands.stopNow(worker);
+      else this.#commands.drain(worker);
       return;
     }
     if (!this.#everReady && this.#table.ready().length >= this.#desired) {
@@ -504,7 +457,7 @@ export class Supervisor {
 
   #onExit(worker: WorkerRecord, code: number | null, signal: string | null): void {
     if (!this.#table.has(worker)) return;
-    this.#timers.clearAll(worker.id);
+    this.#commands.forget(worker);
     this.#table.delete(worker);
     const how = describeExit(code, signal);
     const exit = classifyExit(worker, code, this.#runtime.clock.now(), this.#phase === "running");
@@ -544,10 +497,8 @@ export class Supervisor {
         signal === "SIGKILL" ? `Worker (pid:${worker.pid}) was sent SIGKILL! Perhaps out of memory?` : `Worker (pid:${worker.pid}) ${how}`,
       );
     }
-    if (early) return this.#delayRespawn(this.#backoff.recordFailure(this.#runtime.clock.now()), "crashes");
-    this.#backoff.reset();
-    this.#respawnAt = this.#runtime.clock.now();
-    this.#cancelRespawnTimer();
+    if (early) this.#respawn.recordFailure("crashes");
+    else this.#respawn.reset();
   }
 
   #onBootFailure(worker: WorkerRecord, cause: BootFailureCause, how: string): void {
@@ -577,7 +528,7 @@ export class Supervisor {
         ? this.#halt(EXIT_APP_LOAD_ERROR, "App failed to load.")
         : this.#halt(EXIT_WORKER_BOOT_ERROR, "Worker failed to boot.");
     }
-    this.#delayRespawn(this.#backoff.recordFailure(this.#runtime.clock.now()), "boot failures");
+    this.#respawn.recordFailure("boot failures");
   }
 
   /**
@@ -593,7 +544,7 @@ export class Supervisor {
     this.#log.error(`Reload abandoned: ${why}; ${old.length} worker(s) keep serving`);
     for (const worker of old) worker.retiring = false;
     for (const worker of this.#table.active()) {
-      if (worker.generation === reload.generation && worker.state === "booting") this.#stopNow(worker);
+      if (worker.generation === reload.generation && worker.state === "booting") this.#commands.stopNow(worker);
     }
     this.#reload = NO_RELOAD;
     this.#config = reload.before.config;
@@ -603,24 +554,7 @@ export class Supervisor {
   }
 
   #onTimer(worker: WorkerRecord, kind: WorkerTimerKind): void {
-    // Already sent SIGKILL by another of its timers: its exit is on the way.
-    if (!this.#table.has(worker) || worker.killedBy) return;
-    const serving = worker.state === "booting" || worker.state === "ready";
-    if (kind === "watchdog") {
-      if (!serving) return;
-      this.#log.critical(`WORKER TIMEOUT (pid:${worker.pid})`);
-      worker.killedBy = "timeout";
-    } else if (kind === "boot") {
-      if (worker.state !== "booting") return;
-      this.#log.error(
-        `Worker (pid:${worker.pid}) did not boot within ${this.#config.timeout}s (${describeBootStep(worker)}); killing it`,
-      );
-      worker.killedBy = "boot-deadline";
-    } else {
-      this.#log.warning(`Worker (pid:${worker.pid}) did not exit in time; sending SIGKILL`);
-      worker.killedBy = "exit-deadline";
-    }
-    worker.handle.kill("SIGKILL");
+    if (this.#table.has(worker)) this.#commands.killOverdue(worker, kind);
   }
 
   // --- the pool ------------------------------------------------------------------------------------
@@ -650,9 +584,9 @@ export class Supervisor {
     let surplus = this.#table.ready().length - this.#desired;
     for (const worker of this.#table.active()) {
       if (!worker.retiring) continue;
-      if (worker.state === "booting") this.#stopNow(worker); // never needed: its successor is on the way
+      if (worker.state === "booting") this.#commands.stopNow(worker); // never needed: its successor is on the way
       else if (surplus > 0) {
-        this.#drain(worker);
+        this.#commands.drain(worker);
         surplus--;
       }
     }
@@ -661,17 +595,17 @@ export class Supervisor {
   /** Spawns up to a batch of the missing workers, then spares; the rest on a later turn of the loop. */
   #spawnMissing(workers: number, spares: number): void {
     // A backoff holds every spawn until it has passed; a refused spawn sets one.
-    let spawning = this.#runtime.clock.now() >= this.#respawnAt;
+    let spawning = this.#respawn.open;
     let batch = SPAWN_BATCH;
     for (; workers > 0 && spawning && batch > 0; workers--, batch--) spawning = this.#spawn(false);
     for (; spares > 0 && spawning && batch > 0; spares--, batch--) spawning = this.#spawn(true);
-    if (!spawning || workers + spares > 0) this.#armRespawnTimer();
+    if (!spawning || workers + spares > 0) this.#respawn.armWake();
   }
 
   /** Takes a worker out of the pool: one still booting is stopped, one serving is drained. */
   #removeFromPool(worker: WorkerRecord): void {
-    if (worker.state === "booting") this.#stopNow(worker);
-    else this.#drain(worker);
+    if (worker.state === "booting") this.#commands.stopNow(worker);
+    else this.#commands.drain(worker);
   }
 
   /** Puts a spare to work: it starts listening and counts toward the pool from now on. */
@@ -679,8 +613,8 @@ export class Supervisor {
     worker.spare = false;
     this.#takeSlot(worker);
     // A spare that has booted gets a fresh deadline to start listening; one still booting keeps its own.
-    if (worker.bootedAt !== undefined) this.#armBootDeadline(worker);
-    this.#send(worker, { type: "serve" });
+    if (worker.bootedAt !== undefined) this.#commands.armBootDeadline(worker);
+    this.#commands.send(worker, { type: "serve" });
     this.#log.info(`Promoting spare worker (pid:${worker.pid})`);
   }
 
@@ -694,9 +628,9 @@ export class Supervisor {
       configFile: this.#options.configFile ?? null,
     });
     void this.#hooks.run("preFork", this.#serverInfo(), { id });
-    let handle;
+    let worker: WorkerRecord;
     try {
-      handle = this.#runtime.spawnWorker(spec);
+      worker = this.#commands.spawn(spec, this.#generation);
     } catch (error) {
       this.#log.error(`Cannot start a worker: ${errorMessage(error)}`);
       // Counted like a boot failure: a runtime that can never spawn ends the master with exit 3.
@@ -706,34 +640,14 @@ export class Supervisor {
         return false;
       }
       // Even the first refusal waits: retrying at once would most likely be refused again.
-      const delay = Math.max(RESTART_BACKOFF_BASE_MS, this.#backoff.recordFailure(this.#runtime.clock.now()));
-      this.#delayRespawn(delay, "spawn failures");
+      this.#respawn.recordFailure("spawn failures", RESTART_BACKOFF_BASE_MS);
       return false;
     }
-    const now = this.#runtime.clock.now();
-    const worker: WorkerRecord = {
-      id,
-      pid: handle.pid,
-      handle,
-      state: "booting",
-      retiring: false,
-      spare,
-      generation: this.#generation,
-      spawnedAt: now,
-      lastSeen: now,
-      outbox: [],
-      served: 0,
-      inFlight: 0,
-      rss: 0,
-    };
     this.#table.add(worker);
     if (!spare) this.#takeSlot(worker);
-    handle.onMessage((message) => this.#enqueue({ type: "message", worker, message }));
-    handle.onExit((code, signal) => this.#enqueue({ type: "exit", worker, code, signal }));
-    // The boot deadline first: when both fall due together, its log line says more.
-    this.#armBootDeadline(worker);
-    this.#armWatchdog(worker);
-    this.#log.info(`Booting ${spare ? "spare " : ""}worker with pid: ${handle.pid}`);
+    worker.handle.onMessage((message) => this.#enqueue({ type: "message", worker, message }));
+    worker.handle.onExit((code, signal) => this.#enqueue({ type: "exit", worker, code, signal }));
+    this.#log.info(`Booting ${spare ? "spare " : ""}worker with pid: ${worker.pid}`);
     return true;
   }
 
@@ -742,78 +656,10 @@ export class Supervisor {
     worker.slot = this.#slots.take(new Set(this.#table.poolMembers().filter((w) => w !== worker).map((w) => w.slot)));
   }
 
-  /** Asks a worker to finish its requests and exit, killing it after `gracefulTimeout`. */
-  #drain(worker: WorkerRecord): void {
-    worker.state = "draining";
-    this.#send(worker, { type: "drain" });
-    this.#armExitDeadline(worker, this.#config.gracefulTimeout * 1000);
-  }
-
-  /** Asks a worker to exit now, killing it after {@linkcode QUICK_STOP_TIMEOUT_MS}. */
-  #stopNow(worker: WorkerRecord): void {
-    worker.state = "stopping";
-    this.#send(worker, { type: "stop" });
-    this.#armExitDeadline(worker, Math.min(QUICK_STOP_TIMEOUT_MS, this.#config.gracefulTimeout * 1000));
-  }
-
-  /** Sends a message, or holds it until the worker has first spoken. */
-  #send(worker: WorkerRecord, message: ToWorker): void {
-    if (worker.outbox) worker.outbox.push(message);
-    else worker.handle.send(message);
-  }
-
-  #delayRespawn(delayMs: number, what: string): void {
-    if (delayMs <= 0) return;
-    const at = this.#runtime.clock.now() + delayMs;
-    if (at <= this.#respawnAt) return;
-    this.#respawnAt = at;
-    this.#log.warning(
-      `${this.#backoff.streak} ${what} in a row; waiting ${(delayMs / 1000).toFixed(2)}s before starting a worker`,
-    );
-    this.#cancelRespawnTimer();
-  }
-
-  #armRespawnTimer(): void {
-    if (this.#respawnTimer !== undefined || this.#phase !== "running") return;
-    const wait = Math.max(0, this.#respawnAt - this.#runtime.clock.now());
-    this.#respawnTimer = this.#runtime.clock.setTimeout(() => this.#enqueue({ type: "respawn-due" }), wait);
-  }
-
-  #cancelRespawnTimer(): void {
-    if (this.#respawnTimer === undefined) return;
-    this.#runtime.clock.clearTimeout(this.#respawnTimer);
-    this.#respawnTimer = undefined;
-  }
-
-  // --- timers --------------------------------------------------------------------------------------
-
-  /** No heartbeat for `timeout` and the worker is killed; every message it sends pushes this back. */
-  #armWatchdog(worker: WorkerRecord): void {
-    if (this.#config.timeout <= 0) return;
-    this.#armTimer(worker, "watchdog", this.#config.timeout * 1000);
-  }
-
-  /** Not ready within `timeout` of starting (a hung import or setup()) and the worker is killed. */
-  #armBootDeadline(worker: WorkerRecord): void {
-    if (this.#config.timeout <= 0) return;
-    this.#armTimer(worker, "boot", this.#config.timeout * 1000);
-  }
-
-  #armTimer(worker: WorkerRecord, kind: WorkerTimerKind, ms: number): void {
-    this.#timers.arm(worker.id, kind, ms, () => this.#enqueue({ type: "timer", worker, kind }));
-  }
-
-  /** Arms the kill deadline of a worker asked to exit; an earlier deadline already set wins. */
-  #armExitDeadline(worker: WorkerRecord, ms: number): void {
-    this.#timers.clear(worker.id, "watchdog");
-    this.#timers.clear(worker.id, "boot");
-    this.#timers.armNoLater(worker.id, "exit", ms, () => this.#enqueue({ type: "timer", worker, kind: "exit" }));
-  }
-
   #finishIfDone(): void {
     if (this.#phase !== "stopping" || this.#table.size > 0) return;
     this.#phase = "stopped";
-    this.#cancelRespawnTimer();
+    this.#respawn.cancelWake();
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     this.#log.info("Shutting down: Master");
     if (this.#exitReason) this.#log.error(`Reason: ${this.#exitReason}`);
