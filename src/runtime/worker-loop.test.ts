@@ -56,7 +56,8 @@ class FakeHost implements WorkerHost {
   }
   send(message: FromWorker): Promise<void> {
     this.sent.push(message);
-    if (message.type !== "heartbeat") this.events.push(message.type);
+    // Boot steps get a test of their own; the other tests read the protocol's milestones.
+    if (message.type !== "heartbeat" && message.type !== "booting") this.events.push(message.type);
     return Promise.resolve();
   }
   onMessage(fn: (message: ToWorker) => void): void {
@@ -131,6 +132,14 @@ afterEach(() => {
 });
 
 describe("runWorker", () => {
+  it("tells the master each step of its boot, in order", async () => {
+    const host = new FakeHost(SPEC, { default: okApp.default, setup: () => {} });
+    await runWorker(host);
+    const steps = host.sent.flatMap((m) => (m.type === "booting" ? [m.step] : []));
+    expect(steps).toEqual(["hooks", "import", "setup", "listen"]);
+    expect(host.types().filter((t) => t !== "heartbeat")).toEqual(["booting", "booting", "booting", "booted", "booting", "ready"]);
+  });
+
   it("speaks first, then reports booted, listens and reports ready", async () => {
     const host = new FakeHost(SPEC, okApp);
     await runWorker(host);
@@ -316,7 +325,7 @@ describe("runWorker", () => {
       const importModule = host.importModule.bind(host);
       host.importModule = (url) => (order.push(`import ${url}`), importModule(url));
       const send = host.send.bind(host);
-      host.send = (message) => (message.type !== "heartbeat" && order.push(message.type), send(message));
+      host.send = (message) => (message.type !== "heartbeat" && message.type !== "booting" && order.push(message.type), send(message));
       const exit = host.exit.bind(host);
       host.exit = (code) => (order.push(`exit ${code}`), exit(code));
 

@@ -114,13 +114,19 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   void host.send({ type: "heartbeat", served, inFlight, rss: host.rss() });
 
   if (spec.mode !== "check") {
+    void host.send({ type: "booting", step: "hooks" });
     runHook = await loadWorkerHooks(spec.configFile, (url) => host.importModule(url), log);
     await runHook("postFork", self);
   }
 
   try {
+    // Each step is told to the master, which names it if this worker misses its boot deadline.
+    void host.send({ type: "booting", step: "import" });
     app = await loadApp(spec.app, (url) => host.importModule(url));
-    if (app.setup && spec.mode !== "check") await app.setup();
+    if (app.setup && spec.mode !== "check") {
+      void host.send({ type: "booting", step: "setup" });
+      await app.setup();
+    }
   } catch (error) {
     clearInterval(heartbeat);
     await host.send({ type: "boot-error", kind: "app-load", message: messageOf(error), stack: stackOf(error) });
@@ -189,6 +195,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   };
 
   try {
+    void host.send({ type: "booting", step: "listen" });
     server = await host.serve(handler, { bind: spec.bind, backlog: spec.backlog, keepaliveMs: spec.keepaliveMs });
   } catch (error) {
     clearInterval(heartbeat);
