@@ -1,6 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MAX_WORKERS } from "../core/config.ts";
+import type { Runtime } from "../core/runtime.ts";
 import type { StatusReport } from "../core/supervisor.ts";
-import { formatDuration, formatStatus } from "./control-command.ts";
+import type { CliCommand, ControlCommand } from "./args.ts";
+import { formatDuration, formatStatus, runControlCommand } from "./control-command.ts";
+import type { ResolvedConfig } from "./resolve-config.ts";
+import { UsageError } from "./usage-error.ts";
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 
@@ -97,5 +107,134 @@ describe("formatDuration", () => {
 
   it.each(cases)("formats %i ms as %s", (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe("runControlCommand", () => {
+  let dir: string;
+  let path: string;
+  let server: Server | undefined;
+  const accepted = new Set<Socket>();
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "mgr-control-command-"));
+    path = join(dir, "app.mgr-control.sock");
+  });
+  afterEach(async () => {
+    for (const socket of accepted) socket.destroy();
+    accepted.clear();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A fake master at `at` that does `behave` with each connection's first line. */
+  async function fakeMaster(behave: (socket: Socket, line: string) => void, at = path): Promise<void> {
+    server = createServer((socket) => {
+      accepted.add(socket);
+      let buffer = "";
+      socket.on("data", (chunk: Buffer) => {
+        buffer += chunk.toString("utf8");
+        if (buffer.includes("\n")) behave(socket, buffer.slice(0, buffer.indexOf("\n")));
+      });
+      socket.on("error", () => {});
+    });
+    await new Promise<void>((resolve) => server!.listen(at, resolve));
+  }
+
+  /** Runs `mgr <command> --control PATH` and returns its exit code and output. */
+  async function run(command: ControlCommand, extra: { count?: string; quick?: boolean; at?: string } = {}) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const cli = { command, count: extra.count, quick: extra.quick ?? false, flags: {}, controlPath: extra.at ?? path } as
+      Extract<CliCommand, { command: ControlCommand }>;
+    const code = await runControlCommand(cli, {
+      env: {},
+      cwd: dir,
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+      runtime: {} as Runtime,
+      loadConfig: async () => ({ config: {} }) as ResolvedConfig,
+      timeoutMs: 200,
+    });
+    return { code, stdout: out.join(""), stderr: err.join("") };
+  }
+
+  /** Expects exit 1 and exactly `message` as the one line on stderr, nothing on stdout. */
+  function expectOneLine(result: { code: number; stdout: string; stderr: string }, message: string): void {
+    expect(result).toEqual({ code: 1, stdout: "", stderr: `mgr: error: ${message}\n` });
+  }
+
+  const NO_MASTER = "; is it running? Name it the way it was started (--pid, --bind, --name, -c) or give --control PATH";
+
+  it("prints the status a master answers", async () => {
+    await fakeMaster((socket) => socket.write(`${JSON.stringify({ ok: true, status: STATUS })}\n`));
+    expect(await run("status")).toEqual({ code: 0, stdout: formatStatus(STATUS), stderr: "" });
+  });
+
+  it("waits for the master to close the connection after stop, then says Stopped", async () => {
+    await fakeMaster((socket) => socket.end(`${JSON.stringify({ ok: true })}\n`));
+    expect(await run("stop")).toEqual({ code: 0, stdout: "Stopping: workers finish their requests…\nStopped\n", stderr: "" });
+  });
+
+  it("says in one line that no master answers when there is no socket", async () => {
+    expectOneLine(await run("status"), `no master answers on ${path}${NO_MASTER}`);
+  });
+
+  it("says the same of a socket left by a master that was killed", async () => {
+    expect(() =>
+      execFileSync(process.execPath, ["-e", `require("net").createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, "SIGKILL"))`])
+    ).toThrow();
+    expectOneLine(await run("reload"), `no master answers on ${path}${NO_MASTER}`);
+  });
+
+  it("says so in one line when the master does not answer in time", async () => {
+    await fakeMaster(() => {});
+    expectOneLine(await run("status"), `the master did not answer within 0.2 s on ${path}`);
+  });
+
+  it("says so in one line when the master closes the connection mid-answer", async () => {
+    await fakeMaster((socket) => socket.end('{"ok":tr'));
+    expectOneLine(await run("status"), `the master closed the connection on ${path} before answering`);
+  });
+
+  it("says so in one line when the reply is not JSON, or not a reply", async () => {
+    await fakeMaster((socket) => socket.write("Traceback (most recent call last):\n"));
+    expectOneLine(await run("reload"), `the master's reply is not JSON (on ${path})`);
+    await new Promise<void>((resolve) => server!.close(() => resolve()));
+    await fakeMaster((socket) => socket.write('{"ok":true,"status":{"pid":"x"}}\n'));
+    expectOneLine(await run("status"), `the master's status reply is malformed (on ${path})`);
+  });
+
+  it("passes the master's refusal on in one line", async () => {
+    await fakeMaster((socket) => socket.write('{"ok":false,"error":"nope"}\n'));
+    expectOneLine(await run("scale", { count: "3" }), "the master refused: nope");
+  });
+
+  it("refuses a scale count outside 1..MAX_WORKERS before asking anything", async () => {
+    for (const count of ["0", String(MAX_WORKERS + 1), "100000", "-1", "2.5", "x"]) {
+      await expect(run("scale", { count })).rejects.toThrow(new UsageError(`scale needs an integer from 1 to ${MAX_WORKERS}, got "${count}"`));
+    }
+  });
+
+  it("refuses to talk to a socket in a directory other users can write", async () => {
+    const open = join(dir, "open");
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    const at = join(open, "app.mgr-control.sock");
+    await fakeMaster((socket) => socket.write('{"ok":true}\n'), at);
+    expectOneLine(
+      await run("stop", { at }),
+      `refusing to talk to ${at}: ${open} is writable by other users and not sticky (mode 0777), so another user could answer in the master's place`,
+    );
+  });
+
+  it.runIf(process.getuid?.() === 0)("refuses to talk to a socket that belongs to another user: it could be a fake master", async () => {
+    await fakeMaster((socket) => socket.write('{"ok":true}\n'));
+    chownSync(path, 4242, 4242);
+    expectOneLine(
+      await run("stop"),
+      `refusing to talk to ${path}: it belongs to uid 4242, not to you (uid 0); run as the user that started the master`,
+    );
   });
 });

@@ -4,42 +4,41 @@
  * @module
  */
 
-import { connect } from "node:net";
+import { MAX_WORKERS } from "../core/config.ts";
 import { EXIT_FAILURE, EXIT_OK } from "../core/exit-codes.ts";
 import type { StatusReport } from "../core/supervisor.ts";
 import type { Runtime } from "../core/runtime.ts";
 import type { CliCommand, ControlCommand } from "./args.ts";
-import { type ControlReply, type ControlRequest, controlSocketPath } from "./control-socket.ts";
+import { ControlError, ControlSession } from "./control-client.ts";
+import type { ControlRequest } from "./control-request.ts";
+import { controlSocketLocation } from "./control-socket.ts";
 import type { ConfigLoader, MainOptions } from "./main.ts";
 import { UsageError } from "./usage-error.ts";
 
 type ControlCli = Extract<CliCommand, { command: ControlCommand }>;
 
-/** How long `mgr` waits for the master to answer, in milliseconds. */
-export const CONTROL_TIMEOUT_MS = 5_000;
-
 /** Options of {@linkcode runControlCommand}. */
 export interface ControlOptions extends MainOptions {
   runtime: Runtime;
   loadConfig: ConfigLoader;
+  /** How long to wait for the master to accept and to answer. [CONTROL_TIMEOUT_MS] */
+  timeoutMs?: number;
 }
 
-/** Sends `command` to the master the flags and config point at, prints the answer, returns the exit code. */
+/**
+ * Sends `command` to the master the flags and config point at, prints the answer, returns the exit
+ * code. Whatever goes wrong on the way (no master, no permission, no answer, a garbled answer) is one
+ * line on stderr and exit 1, never a stack.
+ */
 export async function runControlCommand(command: ControlCli, options: ControlOptions): Promise<number> {
-  const { config } = await options.loadConfig(0);
-  const path = command.controlPath ?? controlSocketPath(config, options.env);
   const request = toRequest(command);
-  let session: ControlSession;
+  const { config } = await options.loadConfig(0);
+  const location = command.controlPath
+    ? { path: command.controlPath, privateDirectory: false }
+    : controlSocketLocation(config, options.env);
+  let session: ControlSession | undefined;
   try {
-    session = await ControlSession.open(path);
-  } catch {
-    options.stderr(
-      `mgr: error: no master answers on ${path}; is it running? Name it the way it was started ` +
-        `(--pid, --bind, --name, -c) or give --control PATH\n`,
-    );
-    return EXIT_FAILURE;
-  }
-  try {
+    session = await ControlSession.open(location, { timeoutMs: options.timeoutMs });
     const reply = await session.ask(request);
     if (!reply.ok) {
       options.stderr(`mgr: error: the master refused: ${reply.error}\n`);
@@ -63,8 +62,12 @@ export async function runControlCommand(command: ControlCli, options: ControlOpt
         break;
     }
     return EXIT_OK;
+  } catch (error) {
+    const message = error instanceof ControlError ? error.message : `cannot talk to the master on ${location.path}: ${String(error)}`;
+    options.stderr(`mgr: error: ${message.split("\n")[0]}\n`);
+    return EXIT_FAILURE;
   } finally {
-    session.close();
+    session?.close();
   }
 }
 
@@ -72,8 +75,8 @@ function toRequest(command: ControlCli): ControlRequest {
   switch (command.command) {
     case "scale": {
       const workers = Number(command.count);
-      if (!/^\d+$/.test(command.count ?? "") || workers < 1) {
-        throw new UsageError(`scale needs an integer >= 1, got "${command.count}"`);
+      if (!/^\d+$/.test(command.count ?? "") || workers < 1 || workers > MAX_WORKERS) {
+        throw new UsageError(`scale needs an integer from 1 to ${MAX_WORKERS}, got "${command.count}"`);
       }
       return { command: "scale", workers };
     }
@@ -81,55 +84,6 @@ function toRequest(command: ControlCli): ControlRequest {
       return { command: "stop", quick: command.quick };
     default:
       return { command: command.command };
-  }
-}
-
-/** One connection to a master's control socket. */
-class ControlSession {
-  readonly closed: Promise<void>;
-  #buffer = "";
-  #waiting: ((reply: ControlReply) => void)[] = [];
-
-  private constructor(private readonly socket: ReturnType<typeof connect>) {
-    socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
-      this.#buffer += chunk;
-      let newline: number;
-      while ((newline = this.#buffer.indexOf("\n")) >= 0) {
-        const line = this.#buffer.slice(0, newline);
-        this.#buffer = this.#buffer.slice(newline + 1);
-        this.#waiting.shift()?.(JSON.parse(line) as ControlReply);
-      }
-    });
-    this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
-    socket.on("error", () => {});
-  }
-
-  static open(path: string): Promise<ControlSession> {
-    return new Promise((resolve, reject) => {
-      const socket = connect(path);
-      socket.once("connect", () => resolve(new ControlSession(socket)));
-      socket.once("error", reject);
-    });
-  }
-
-  ask(request: ControlRequest): Promise<ControlReply> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("the master did not answer in time")), CONTROL_TIMEOUT_MS);
-      this.#waiting.push((reply) => {
-        clearTimeout(timer);
-        resolve(reply);
-      });
-      this.socket.write(`${JSON.stringify(request)}\n`);
-      void this.closed.then(() => {
-        clearTimeout(timer);
-        reject(new Error("the master closed the connection"));
-      });
-    });
-  }
-
-  close(): void {
-    this.socket.end();
   }
 }
 

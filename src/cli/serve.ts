@@ -5,14 +5,20 @@
  * @module
  */
 
+import { resolve } from "node:path";
+import { formatAddress } from "../core/config.ts";
 import { EXIT_FAILURE } from "../core/exit-codes.ts";
+import { isUnixAddress } from "../core/protocol.ts";
 import { createLogger } from "../core/logger.ts";
 import { createSupervisor } from "../core/supervisor.ts";
 import { LogDestination } from "../runtime/log-file.ts";
+import { hasMasterTitle, masterTitle } from "../runtime/master-title.ts";
 import { acquirePidfile, PidfileError } from "../runtime/pidfile.ts";
+import { UnsafePathError } from "../runtime/private-directory.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { VERSION } from "../version.ts";
-import { controlSocketPath, startControlServer } from "./control-socket.ts";
+import { askMasterPid } from "./control-client.ts";
+import { controlSocketLocation, startControlServer } from "./control-socket.ts";
 import type { ConfigLoader, MainOptions } from "./main.ts";
 import type { ResolvedConfig } from "./resolve-config.ts";
 import { UsageError } from "./usage-error.ts";
@@ -20,6 +26,9 @@ import { UsageError } from "./usage-error.ts";
 /** Runs the master; resolves with its exit code. */
 export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: ConfigLoader, options: MainOptions): Promise<number> {
   const { config } = resolved;
+  const control = controlSocketLocation(config, options.env);
+  const clash = config.bind.find((address) => isUnixAddress(address) && resolve(address.path) === resolve(control.path));
+  if (clash) throw new UsageError(`cannot bind ${formatAddress(clash)}: that is where the master's control socket goes`);
   let errorLog: LogDestination;
   try {
     errorLog = new LogDestination(config.errorLog, options.stderr);
@@ -32,12 +41,16 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     format: config.logFormat,
     write: (line) => errorLog.write(`${line}\n`),
   });
-  runtime.setProcessTitle?.(`mgr: master${config.name ? ` [${config.name}]` : ""}`);
+  runtime.setProcessTitle?.(masterTitle(config.name));
 
   let releasePidfile = () => {};
   if (config.pidfile) {
     try {
-      releasePidfile = acquirePidfile(config.pidfile, runtime.pid);
+      releasePidfile = await acquirePidfile(config.pidfile, runtime.pid, {
+        // Node and Deno show the master's title in /proc; Bun does not, but its control socket answers.
+        isMaster: async (pid) => hasMasterTitle(pid) || (await askMasterPid(control)) === pid,
+        warn: (message) => logger.warning(message),
+      });
     } catch (error) {
       if (!(error instanceof PidfileError)) throw error;
       logger.error(error.message);
@@ -59,9 +72,14 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
 
   let stopControl = async () => {};
   try {
-    stopControl = await startControlServer(controlSocketPath(config, options.env), supervisor, logger);
+    stopControl = await startControlServer(control, supervisor, logger);
   } catch (error) {
-    logger.warning(`Control socket unavailable (mgr status and friends will not reach this master): ${(error as Error).message}`);
+    // The master serves on: a planted directory must not be a way to keep it from starting.
+    if (error instanceof UnsafePathError) {
+      logger.error(`Refusing to put the control socket at ${control.path}: ${error.message}; mgr status and friends will not reach this master`);
+    } else {
+      logger.warning(`Control socket unavailable (mgr status and friends will not reach this master): ${(error as Error).message}`);
+    }
   }
 
   await supervisor.start();

@@ -1,16 +1,27 @@
 /**
- * The pidfile: written atomically, refused when it names a live process, removed on exit only if it
- * still holds our pid (a newer master may have taken it over).
+ * The pidfile: written so that nothing planted in its directory can redirect the write, refused only
+ * when it names a live mgr master, removed on exit only if it still holds our pid (a newer master may
+ * have taken it over).
  *
  * @module
  */
 
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { hasMasterTitle } from "./master-title.ts";
 
 /** A pidfile that stops the master from starting. */
 export class PidfileError extends Error {
   override name = "PidfileError";
 }
+
+/** How many temporary names are tried before giving up: each is random, so a clash means a plant. */
+const TEMPORARY_NAME_ATTEMPTS = 8;
+/** A pid is a few digits; anything longer is not a pidfile. */
+const MAX_PIDFILE_BYTES = 64;
+// Windows has no O_NOFOLLOW; O_EXCL alone already refuses an existing link there.
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const NONBLOCK = constants.O_NONBLOCK ?? 0;
 
 /** True when a process with `pid` exists (signal 0 checks without sending anything). */
 export function processExists(pid: number): boolean {
@@ -23,27 +34,39 @@ export function processExists(pid: number): boolean {
   }
 }
 
+/** Options of {@linkcode acquirePidfile}. */
+export interface AcquirePidfileOptions {
+  /** Whether a process with this pid is alive. */
+  exists?: (pid: number) => boolean;
+  /** Whether the live process `pid` is an mgr master. [its /proc title is the master's] */
+  isMaster?: (pid: number) => boolean | Promise<boolean>;
+  /** Told when a pidfile naming a live process that is not an mgr master is taken over. */
+  warn?: (message: string) => void;
+  /** The random part of a temporary file's name. */
+  randomName?: () => string;
+}
+
 /**
- * Writes `pid` to `path` and returns the function that removes it again. A pidfile left by a process
- * that is gone (stale) is replaced.
+ * Writes `pid` to `path` and resolves with the function that removes it again. A pidfile left by a
+ * process that is gone, or naming a live process that is not an mgr master (the pid was reused), is
+ * replaced; the second with a warning.
  *
- * @throws {PidfileError} when the file names another live process, or cannot be written.
+ * The write goes to a new file with a random name, created exclusively and without following a link
+ * (so a symbolic link planted at a guessable name cannot send our pid into another file), then renamed
+ * over `path` (which replaces whatever is there, a link included, without following it).
+ *
+ * @throws {PidfileError} when the file names a live mgr master, or cannot be written.
  */
-export function acquirePidfile(path: string, pid: number, exists: (pid: number) => boolean = processExists): () => void {
+export async function acquirePidfile(path: string, pid: number, options: AcquirePidfileOptions = {}): Promise<() => void> {
+  const { exists = processExists, isMaster = hasMasterTitle, warn = () => {}, randomName = randomHex } = options;
   const current = readPid(path);
   if (current !== undefined && current !== pid && exists(current)) {
-    throw new PidfileError(
-      `Already running on PID ${current} (pidfile ${path}). Stop it first, or remove the pidfile if that process is not mgr`,
-    );
+    if (await isMaster(current)) {
+      throw new PidfileError(`Already running on PID ${current} (pidfile ${path}). Stop it first`);
+    }
+    warn(`Pidfile ${path} names PID ${current}, which is alive but not an mgr master; taking the pidfile over`);
   }
-  // Write then rename: a reader never sees a half-written file.
-  const temporary = `${path}.${pid}.tmp`;
-  try {
-    writeFileSync(temporary, `${pid}\n`);
-    renameSync(temporary, path);
-  } catch (error) {
-    throw new PidfileError(`Cannot write pidfile ${path}: ${(error as Error).message}`);
-  }
+  writePidfile(path, pid, randomName);
   return () => {
     if (readPid(path) !== pid) return;
     try {
@@ -54,14 +77,65 @@ export function acquirePidfile(path: string, pid: number, exists: (pid: number) 
   };
 }
 
-/** The pid in `path`, or undefined when there is no file or no number in it. */
+function writePidfile(path: string, pid: number, randomName: () => string): void {
+  for (let attempt = 0; attempt < TEMPORARY_NAME_ATTEMPTS; attempt++) {
+    const temporary = `${path}.${randomName()}.tmp`;
+    let fd: number;
+    try {
+      fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, 0o644);
+    } catch (error) {
+      // Something is already there (planted, or a leftover): never write through it, pick another name.
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      throw new PidfileError(`Cannot write pidfile ${path}: ${(error as Error).message}`);
+    }
+    try {
+      try {
+        writeSync(fd, `${pid}\n`);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temporary, path);
+      return;
+    } catch (error) {
+      try {
+        unlinkSync(temporary);
+      } catch {
+        // Nothing to clean up.
+      }
+      throw new PidfileError(`Cannot write pidfile ${path}: ${(error as Error).message}`);
+    }
+  }
+  throw new PidfileError(`Cannot write pidfile ${path}: ${TEMPORARY_NAME_ATTEMPTS} temporary names beside it were taken`);
+}
+
+/**
+ * The pid in `path`, or undefined when there is no regular file there (a link, a FIFO planted to
+ * block the read, a directory) or no positive number in it.
+ */
 export function readPid(path: string): number | undefined {
-  let text: string;
+  let fd: number;
   try {
-    text = readFileSync(path, "utf8");
+    fd = openSync(path, constants.O_RDONLY | NOFOLLOW | NONBLOCK);
   } catch {
     return undefined;
   }
-  const pid = Number.parseInt(text.trim(), 10);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  let text: string;
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buffer = Buffer.alloc(MAX_PIDFILE_BYTES);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    text = buffer.subarray(0, length).toString("utf8");
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+  const trimmed = text.trim();
+  if (!/^\d{1,10}$/.test(trimmed)) return undefined;
+  const pid = Number(trimmed);
+  return pid > 0 ? pid : undefined;
+}
+
+function randomHex(): string {
+  return randomBytes(8).toString("hex");
 }
