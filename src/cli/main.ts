@@ -25,6 +25,7 @@ import { type ResolvedConfig, resolveConfig } from "./resolve-config.ts";
 import { runControlCommand } from "./control-command.ts";
 import { serve } from "./serve.ts";
 import { UsageError } from "./usage-error.ts";
+import { errorMessage } from "../core/error-text.ts";
 
 /** Options of {@linkcode main}. */
 export interface MainOptions {
@@ -41,7 +42,7 @@ export async function main(argv: string[], options: MainOptions): Promise<number
   try {
     runtime = await loadRuntime(detectRuntime());
   } catch (error) {
-    stderr(`mgr: error: ${error instanceof Error ? error.message : String(error)}\n`);
+    stderr(`mgr: error: ${errorMessage(error)}\n`);
     return EXIT_FAILURE;
   }
 

@@ -6,6 +6,7 @@
 
 import type { Hooks } from "./hooks.ts";
 import type { Logger } from "./logger.ts";
+import { errorStack } from "./error-text.ts";
 
 type HookArgs<K extends keyof Hooks> = Parameters<NonNullable<Hooks[K]>>;
 
@@ -34,6 +35,6 @@ export class HookRunner {
   }
 
   #report(name: string, error: unknown): void {
-    this.log.error(`Hook ${name} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    this.log.error(`Hook ${name} failed: ${errorStack(error)}`);
   }
 }

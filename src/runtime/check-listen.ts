@@ -10,6 +10,7 @@ import { existsSync, unlinkSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { isUnixAddress, type ListenAddress, type UnixAddress } from "../core/protocol.ts";
 import { ListenError } from "./worker-host.ts";
+import { errorMessage } from "../core/error-text.ts";
 
 /**
  * Listens on `address` exclusively and closes again; rejects with a {@linkcode ListenError} that
@@ -53,7 +54,7 @@ async function removeStaleSocket(address: UnixAddress): Promise<void> {
  */
 export function describeListenError(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   switch (code) {
     case "EADDRINUSE":
       return "address already in use. Stop the process using it, or choose another address with --bind";

@@ -7,6 +7,7 @@
 import type { Hooks, WorkerRef } from "../core/hooks.ts";
 import type { Logger } from "../core/logger.ts";
 import { toFileUrl, unwrapCommonJs } from "./app.ts";
+import { errorMessage, errorStack } from "../core/error-text.ts";
 
 type WorkerHookName = "postFork" | "postWorkerInit" | "workerExit";
 
@@ -28,7 +29,7 @@ export async function loadWorkerHooks(
       const module = unwrapCommonJs(await importModule(toFileUrl(configFile))) as { default?: Hooks };
       hooks = module.default ?? {};
     } catch (error) {
-      log.error(`Cannot read hooks from ${configFile}: ${error instanceof Error ? error.message : String(error)}`);
+      log.error(`Cannot read hooks from ${configFile}: ${errorMessage(error)}`);
     }
   }
   return async (name, worker) => {
@@ -37,7 +38,7 @@ export async function loadWorkerHooks(
     try {
       await (hook as (worker: WorkerRef) => void | Promise<void>).call(hooks, worker);
     } catch (error) {
-      log.error(`Hook ${name} failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      log.error(`Hook ${name} failed: ${errorStack(error)}`);
     }
   };
 }
