@@ -4,7 +4,8 @@
  * @module
  */
 
-import { existsSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
+import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { toFileUrl, unwrapCommonJs } from "../runtime/app.ts";
 import { UsageError } from "./usage-error.ts";
@@ -26,8 +27,9 @@ export function findConfigFile(cwd: string, explicit: string | undefined): strin
 }
 
 /**
- * Imports the config file and returns its default export. `reload` makes a fresh import on SIGHUP:
- * a module is imported once per URL, so each reload asks for a new one.
+ * Imports the config file and returns its default export. `reload` numbers the re-reads that SIGHUP
+ * and `mgr reload` ask for: each evaluates the file afresh, on every runtime, whether it is an ES
+ * module or CommonJS (`module.exports =`). Modules the file itself imports stay as first loaded.
  *
  * @throws {UsageError} when the file cannot be imported, with the reason.
  */
@@ -38,6 +40,7 @@ export async function loadConfigFile(
 ): Promise<unknown> {
   let module: Record<string, unknown>;
   try {
+    if (reload > 0) forgetModule(path);
     module = unwrapCommonJs(await importModule(reload > 0 ? `${toFileUrl(path)}?reload=${reload}` : toFileUrl(path)));
   } catch (error) {
     throw new UsageError(`cannot load ${path}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
@@ -46,4 +49,24 @@ export async function loadConfigFile(
     throw new UsageError(`${path} has no default export; write \`export default defineConfig({ ... })\``);
   }
   return module.default;
+}
+
+/**
+ * Drops `path` from the CommonJS module cache. A new query in the URL is enough for an ES module on
+ * Node and Deno, but not for what is loaded through that cache, keyed by path alone: on Node, a `.js`
+ * CommonJS file and a `.ts` file tsx compiles to CommonJS (any package not `"type": "module"`); on
+ * Deno, a CommonJS file; on Bun, every module, ES modules included (measured on Node 20.20, Bun 1.4.5,
+ * Deno 2.9.6: each kept the first config without this).
+ */
+function forgetModule(path: string): void {
+  const cache = createRequire(path).cache;
+  // Node keys the cache by the real path, the way its resolver found the file.
+  let real = path;
+  try {
+    real = realpathSync(path);
+  } catch {
+    // Gone since it was found: the import says so.
+  }
+  delete cache[path];
+  delete cache[real];
 }
