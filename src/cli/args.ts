@@ -7,8 +7,10 @@
 
 import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
-import { type SettingKey, SETTINGS } from "../core/settings.ts";
+import { ConfigError, validateValue } from "../core/config.ts";
+import { type Setting, type SettingKey, SETTINGS } from "../core/settings.ts";
 import { closest } from "./closest.ts";
+import { describeFlagValue } from "./resolve-config.ts";
 import { UsageError } from "./usage-error.ts";
 
 export { UsageError } from "./usage-error.ts";
@@ -103,8 +105,39 @@ function parseFlags(argv: string[]) {
   try {
     return parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(describeParseError(error));
+    throw new UsageError(describeNegativeNumber(error, argv) ?? describeParseError(error));
   }
+}
+
+/** The settings whose flag takes a number, as `--help` shows them (`-t SECONDS`, `-w INT`). */
+const NUMERIC_SETTINGS = SETTINGS.filter((s) => s.flag && (s.meta === "INT" || s.meta === "SECONDS"));
+
+/**
+ * When a number flag is followed by a negative number (`--timeout -1`), parseArgs takes the value for
+ * a flag and calls it ambiguous; the real problem is the number, so say what the config validation
+ * says of it. Undefined for any other error.
+ */
+function describeNegativeNumber(error: unknown, argv: string[]): string | undefined {
+  if ((error as { code?: string }).code !== "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") return undefined;
+  if (!/ambiguous/.test(error instanceof Error ? error.message : "")) return undefined;
+  const end = argv.indexOf("--");
+  const args = end === -1 ? argv : argv.slice(0, end);
+  for (let i = 0; i < args.length - 1; i++) {
+    const setting = NUMERIC_SETTINGS.find((s) => args[i] === `--${s.flag}` || (s.short && args[i] === `-${s.short}`));
+    const value = args[i + 1]!;
+    if (setting && /^-\.?\d/.test(value)) return validationMessage(setting, value);
+  }
+  return undefined;
+}
+
+function validationMessage(setting: Setting, value: string): string | undefined {
+  try {
+    validateValue(setting.key, value);
+  } catch (error) {
+    if (error instanceof ConfigError) return describeFlagValue(setting.flag!, error);
+    throw error;
+  }
+  return undefined;
 }
 
 /** Rewrites parseArgs' errors as one line that names the flag and says what to do. */

@@ -79,7 +79,7 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
   for (const setting of SETTINGS) {
     const raw = inputs.flags[setting.key];
     if (raw === undefined || !setting.flag) continue;
-    set(setting.key, raw, `flag --${setting.flag}`, (e) => `--${setting.flag} must be ${e.expected}, got "${e.value}"`);
+    set(setting.key, raw, `flag --${setting.flag}`, (e) => describeFlagValue(setting.flag!, e));
   }
 
   if (inputs.app !== undefined) {
@@ -94,6 +94,11 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
   }
   values.app = inputs.resolveApp(values.app as string);
   return { config: values as unknown as Config, sources, configFile: inputs.file?.path };
+}
+
+/** Says why a flag's value is not allowed, e.g. `--timeout must be a number of seconds >= 0, got "-1"`. */
+export function describeFlagValue(flag: string, error: ConfigError): string {
+  return `--${flag} must be ${error.expected}, got "${error.value}"`;
 }
 
 type Setter = (key: keyof Config, value: unknown, source: string, describe: (e: ConfigError) => string) => void;
