@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { LogFormat } from "./core/config.ts";
+import type { LogFormat } from "./core/logger.ts";
 import type { Hooks } from "./core/hooks.ts";
 import type { LogLevel } from "./core/protocol.ts";
 

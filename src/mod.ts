@@ -9,4 +9,4 @@ export type { UserConfig } from "./define-config.ts";
 export type { Hooks, ServerInfo, WorkerExit, WorkerRef } from "./core/hooks.ts";
 export type { WorkerInfo } from "./core/worker-table.ts";
 export type { LogLevel } from "./core/protocol.ts";
-export type { LogFormat } from "./core/config.ts";
+export type { LogFormat } from "./core/logger.ts";

@@ -9,7 +9,7 @@ import type { BootErrorKind } from "../core/protocol.ts";
 import { describeExit } from "../core/supervisor.ts";
 import { buildWorkerSpec } from "../core/worker-spec.ts";
 import type { Runtime } from "../core/runtime.ts";
-import type { MainOptions } from "./main.ts";
+import type { MainOptions } from "./main-options.ts";
 import type { ResolvedConfig } from "./resolve-config.ts";
 
 /** How long a checking worker may take to import the app before it is killed, in milliseconds. */

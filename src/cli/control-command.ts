@@ -12,7 +12,8 @@ import type { CliCommand, ControlCommand } from "./args.ts";
 import { ControlError, ControlSession } from "./control-client.ts";
 import type { ControlRequest } from "./control-request.ts";
 import { controlSocketLocation } from "./control-socket.ts";
-import type { ConfigLoader, MainOptions } from "./main.ts";
+import type { ConfigLoader } from "./config-loader.ts";
+import type { MainOptions } from "./main-options.ts";
 import { UsageError } from "./usage-error.ts";
 
 type ControlCli = Extract<CliCommand, { command: ControlCommand }>;

@@ -5,35 +5,24 @@
  * @module
  */
 
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { formatAddress } from "../core/config.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "../core/exit-codes.ts";
 import { isUnixAddress } from "../core/protocol.ts";
 import { UNIX_SOCKETS_UNSUPPORTED } from "../runtime/worker-host.ts";
-import { formatAppReference, parseAppReference } from "../runtime/app-reference.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { VERSION } from "../version.ts";
-import { type CliCommand, parseCommandLine } from "./args.ts";
+import { parseCommandLine } from "./args.ts";
 import { checkApp } from "./check-app.ts";
-import { findConfigFile, loadConfigFile } from "./config-file.ts";
+import { createConfigLoader } from "./config-loader.ts";
 import { HELP } from "./help.ts";
 import { loadRuntime } from "./load-runtime.ts";
+import type { MainOptions } from "./main-options.ts";
 import { formatConfig } from "./print-config.ts";
-import { type ResolvedConfig, resolveConfig } from "./resolve-config.ts";
 import { runControlCommand } from "./control-command.ts";
 import { serve } from "./serve.ts";
 import { UsageError } from "./usage-error.ts";
 import { errorMessage } from "../core/error-text.ts";
-
-/** Options of {@linkcode main}. */
-export interface MainOptions {
-  env: Record<string, string | undefined>;
-  cwd: string;
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
 
 /** Runs mgr with `argv` (flags and positionals only) and resolves with the exit code. */
 export async function main(argv: string[], options: MainOptions): Promise<number> {
@@ -59,11 +48,11 @@ export async function main(argv: string[], options: MainOptions): Promise<number
       case "reload":
       case "scale":
       case "stop":
-        return await runControlCommand(command, { ...options, runtime, loadConfig: configLoader(command, runtime, options, false) });
+        return await runControlCommand(command, { ...options, runtime, loadConfig: createConfigLoader(command, runtime, options, false) });
       case "serve":
       case "check":
       case "print-config": {
-        const load = configLoader(command, runtime, options, true);
+        const load = createConfigLoader(command, runtime, options, true);
         const resolved = await load(0);
         const unix = resolved.config.bind.find(isUnixAddress);
         if (unix && !runtime.unixSockets && command.command !== "print-config") {
@@ -82,38 +71,4 @@ export async function main(argv: string[], options: MainOptions): Promise<number
     stderr(`mgr: error: ${error.message} (see mgr --help)\n`);
     return EXIT_USAGE;
   }
-}
-
-/** Reads the config again from every source; `reload` numbers the re-reads a SIGHUP asks for. */
-export type ConfigLoader = (reload: number) => Promise<ResolvedConfig>;
-
-function configLoader(
-  command: Extract<CliCommand, { flags: unknown }>,
-  runtime: Runtime,
-  options: MainOptions,
-  needsApp: boolean,
-): ConfigLoader {
-  const { env, cwd } = options;
-  return async (reload) => {
-    const explicit = "configPath" in command ? command.configPath ?? env.MGR_CONFIG : env.MGR_CONFIG;
-    const path = findConfigFile(cwd, explicit);
-    const file = path ? { path, values: await loadConfigFile(path, (url) => runtime.importModule(url), reload) } : undefined;
-    return resolveConfig({
-      app: "app" in command ? command.app : undefined,
-      flags: command.flags,
-      env,
-      file,
-      cpuCount: runtime.cpuCount(),
-      resolveApp: (reference) => resolveApp(reference, cwd, needsApp),
-      appRequired: needsApp,
-    });
-  };
-}
-
-/** Makes the app's path absolute, so workers find it whatever their working directory. */
-function resolveApp(reference: string, cwd: string, mustExist: boolean): string {
-  const { path, exportName } = parseAppReference(reference);
-  const absolute = resolve(cwd, path);
-  if (mustExist && !existsSync(absolute)) throw new UsageError(`APP not found: ${absolute}`);
-  return formatAppReference({ path: absolute, exportName });
 }

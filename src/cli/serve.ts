@@ -19,7 +19,8 @@ import type { Runtime } from "../core/runtime.ts";
 import { VERSION } from "../version.ts";
 import { askMasterPid } from "./control-client.ts";
 import { controlSocketLocation, startControlServer } from "./control-socket.ts";
-import type { ConfigLoader, MainOptions } from "./main.ts";
+import type { ConfigLoader } from "./config-loader.ts";
+import type { MainOptions } from "./main-options.ts";
 import type { ResolvedConfig } from "./resolve-config.ts";
 import { UsageError } from "./usage-error.ts";
 

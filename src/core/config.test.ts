@@ -5,10 +5,10 @@ import {
   DEFAULT_BIND,
   DEFAULTS,
   formatAddress,
-  LOG_LEVELS,
   parseBind,
   validateValue,
 } from "./config.ts";
+import { LOG_LEVELS } from "./logger.ts";
 
 /** Runs `fn`, expecting a ConfigError, and returns it. */
 function configError(fn: () => unknown): ConfigError {

@@ -11,6 +11,7 @@ import { isUnixAddress, type ListenAddress, type LogLevel, type TcpAddress, type
 import { type Hooks, validateHooks } from "./hooks.ts";
 import { ConfigError } from "./config-error.ts";
 import { compileAccessLogFormat } from "./access-log-format.ts";
+import { LOG_LEVELS, type LogFormat } from "./logger.ts";
 
 export { ConfigError, formatValue } from "./config-error.ts";
 
@@ -51,9 +52,6 @@ export interface Config {
   hooks: Hooks;
 }
 
-/** How log lines are written. */
-export type LogFormat = "text" | "json";
-
 /** Gunicorn's default access log format. */
 export const DEFAULT_ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"';
 
@@ -91,8 +89,6 @@ export const DEFAULTS: Omit<Config, "app" | "workers"> = {
   name: null,
   hooks: {},
 };
-
-export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error", "critical"];
 
 /**
  * Checks one value for `key`, converting strings from flags or the environment.

@@ -6,7 +6,12 @@
 
 import type { LogLevel } from "./protocol.ts";
 import type { Clock } from "./clock.ts";
-import { LOG_LEVELS, type LogFormat } from "./config.ts";
+
+/** Every {@linkcode LogLevel}, least severe first: a logger writes the lines at its level and after. */
+export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warning", "error", "critical"];
+
+/** How log lines are written: Gunicorn's text lines, or one JSON object per line. */
+export type LogFormat = "text" | "json";
 
 /** Writes log lines at or above a level. */
 export interface Logger {
