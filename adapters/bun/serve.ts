@@ -11,21 +11,10 @@ import { closeConnectionsWhileDraining } from "../../src/runtime/connection-clos
 import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "../../src/runtime/check-listen.ts";
+import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
 import type { BunGlobal, BunListenError, BunServer } from "./bun-api.ts";
 
 declare const Bun: Pick<BunGlobal, "serve">;
-
-/**
- * How long a draining worker keeps listening while it tells every client to close, in milliseconds.
- *
- * Bun has no way to stop accepting without also closing idle keep-alive connections: `stop()` does
- * both at once (measured on Bun 1.4.5), which races a busy client's next request on such a
- * connection and resets it unserved (about 30 lost requests per worker swap under
- * `wrk -c50`). So `Connection: close` comes first: during the grace a busy client sends that
- * request, is answered and told to close, and reconnects, to another worker or, answered the same
- * way, to this one; `stop()` then finds only connections that stayed idle all along.
- */
-export const DRAIN_IDLE_GRACE_MS = 500;
 
 /** Bun's longest idle timeout, in seconds. */
 const MAX_IDLE_TIMEOUT_S = 255;
@@ -61,6 +50,12 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
   return Promise.resolve({
     drain() {
       draining = true;
+      // Bun has no way to stop accepting without also closing idle keep-alive connections: `stop()`
+      // does both at once (measured on Bun 1.4.5), which races a busy client's next request on such
+      // a connection and resets it unserved. So `Connection: close` comes first: during the grace
+      // the worker keeps listening while a busy client sends that request, is answered and told to
+      // close, and reconnects, to another worker or, answered the same way, to this one; `stop()`
+      // then finds only connections that stayed idle all along.
       // stop() (never stop(true)) closes the listeners, where tcp_migrate_req hands the queued
       // connections to another worker, closes the idle connections, lets in-flight requests finish
       // (closing their connections after the response), and resolves when the last one is gone.

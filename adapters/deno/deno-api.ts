@@ -49,15 +49,15 @@ export interface DenoHttpServer {
   shutdown(): Promise<void>;
 }
 
-/** A C function's signature for `Deno.dlopen`: numbers in, a number out. */
+/** A C function's signature for `Deno.dlopen`: integers and pointers to buffers in, an integer out. */
 export interface DenoForeignFunction {
-  parameters: ("i32" | "u32")[];
-  result: "i32" | "u32";
+  parameters: ("i32" | "buffer")[];
+  result: "i32";
 }
 
-/** A library opened with `Deno.dlopen`, whose symbols here all take and return numbers. */
+/** A library opened with `Deno.dlopen`, with the symbols it was opened with. */
 export interface DenoDynamicLibrary {
-  symbols: Record<string, ((...args: number[]) => number) | undefined>;
+  symbols: Record<string, ((...args: (number | ArrayBufferView)[]) => number) | undefined>;
 }
 
 /** A listener from `Deno.listen`. */

@@ -1,23 +1,24 @@
 /**
  * Serving a fetch handler with `Deno.serve`, one SO_REUSEPORT listener per address, with a drain
- * ordered around what `Deno.serve` allows.
+ * that loses no request.
  *
  * `Deno.serve` shows requests, not connections, and its one way to stop accepting, `shutdown()`,
  * also closes at once every connection that is not in the middle of a request (measured: the FIN
- * leaves within a millisecond), racing a keep-alive client's next request on it. Nor does Deno's
- * HTTP/1.1 server close a connection after a response that says `Connection: close`: it sends the
- * header as is and leaves the closing to the client, which every HTTP/1.1 client does. So the drain
- * marks first and shuts down later: every response from the drain on says `Connection: close`, so
- * busy clients close their connections themselves after their next response; after a short grace,
- * `shutdown()` stops accepting, closes the connections that stayed idle all along, and waits for the
- * requests in flight. Under keep-alive load this loses nothing, where calling `shutdown()` at once
- * reset about 30 requests per worker swap (wrk, 50 connections).
+ * leaves within a millisecond): an idle keep-alive connection, racing its client's next request, and
+ * a connection accepted an instant before, whose first request has not been read yet. Nor does
+ * Deno's HTTP/1.1 server close a connection after a response that says `Connection: close`: it
+ * sends the header as is and leaves the closing to the client, which every HTTP/1.1 client does.
  *
- * What no order can save: `shutdown()` cancels the listener and the connections waiting for a
- * request in one step, so a connection accepted just before it, whose first request has not been
- * read yet, is closed unanswered, whatever `net.ipv4.tcp_migrate_req` says (that setting only moves
- * connections not yet accepted). Clients that open a connection per request therefore lose requests
- * at a swap in proportion to their connection rate: about 10 per swap at 9,000 connections a second.
+ * So the drain stops the listeners from accepting first, with `shutdown(2)` on their sockets (see
+ * listening-socket.ts; the kernel hands their queued connections to the other workers), and marks
+ * every response from then on `Connection: close`, so busy clients close their connections
+ * themselves after their next response. After a short grace, in which the connections accepted last
+ * send their first request, `server.shutdown()` closes the connections that stayed idle all along
+ * and waits for the requests in flight. Measured with bench/recycle-loss.ts (2 workers recycling
+ * every 300 requests): calling `shutdown()` alone after the grace lost 1.2 requests per swap to
+ * clients that open a connection per request, and 0.03 to keep-alive clients; see BENCHMARKS.md for
+ * this drain's figures. Where the socket cannot be stopped (no `/proc`, no glibc), the drain goes on
+ * without it and loses what `shutdown()` alone loses.
  *
  * @module
  */
@@ -28,15 +29,11 @@ import { closeConnectionsWhileDraining } from "../../src/runtime/connection-clos
 import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "../../src/runtime/check-listen.ts";
+import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
 import { Deno } from "./deno-api.ts";
 import type { DenoHttpServer } from "./deno-api.ts";
-
-/**
- * How long a drain tells clients to close before it stops accepting and closes idle connections, in
- * milliseconds. A busy client sends its next request well within it and is answered with
- * `Connection: close`; only a connection idle for all of it is closed under the client.
- */
-export const DRAIN_IDLE_GRACE_MS = 500;
+import { findNewSockets, findOpenSockets, stopAccepting } from "./listening-socket.ts";
+import type { OpenSocket } from "./listening-socket.ts";
 
 /**
  * Serves `handler` on every address of `options.bind`; rejects with a {@linkcode ListenError}.
@@ -49,7 +46,7 @@ export async function serveDeno(handler: FetchHandler, options: ServeOptions): P
   let drained: Promise<void> | undefined;
   const serveHandler = closeConnectionsWhileDraining(handler, () => draining);
 
-  const servers: { server: DenoHttpServer; abort: AbortController }[] = [];
+  const servers: { server: DenoHttpServer; abort: AbortController; sockets: OpenSocket[] }[] = [];
   for (const address of options.bind) {
     const abort = new AbortController();
     if (isUnixAddress(address)) {
@@ -57,6 +54,8 @@ export async function serveDeno(handler: FetchHandler, options: ServeOptions): P
       throw new ListenError(address, UNIX_SOCKETS_UNSUPPORTED);
     }
     try {
+      // Deno.serve listens before it returns: the socket that appears meanwhile is its listener.
+      const before = findOpenSockets();
       const server = Deno.serve({
         hostname: address.host,
         port: address.port,
@@ -68,7 +67,7 @@ export async function serveDeno(handler: FetchHandler, options: ServeOptions): P
         onListen: () => {},
         handler: serveHandler,
       });
-      servers.push({ server, abort });
+      servers.push({ server, abort, sockets: findNewSockets(before) });
     } catch (error) {
       // Release the addresses already taken before reporting the one that failed.
       for (const { abort } of servers) abort.abort();
@@ -81,6 +80,7 @@ export async function serveDeno(handler: FetchHandler, options: ServeOptions): P
     drain() {
       if (!drained) {
         draining = true;
+        for (const { server, sockets } of servers) stopListening(server, sockets);
         drained = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_IDLE_GRACE_MS))
           .then(() => Promise.all(servers.map(({ server }) => server.shutdown())))
           .then(() => {});
@@ -94,3 +94,12 @@ export async function serveDeno(handler: FetchHandler, options: ServeOptions): P
   };
 }
 
+/**
+ * Stops `sockets`, the listener of `server`, from accepting. Deno's accept loop then ends with
+ * EINVAL, which rejects `server.finished` (a tick later, so the handler below is in time) without
+ * closing a connection: that rejection is the expected one, and `shutdown()` still drains.
+ */
+function stopListening(server: DenoHttpServer, sockets: OpenSocket[]): void {
+  const stopped = sockets.filter(stopAccepting);
+  if (stopped.length > 0) server.finished.catch(() => {});
+}

@@ -13,13 +13,8 @@ import type { FetchHandler } from "../../src/runtime/app.ts";
 import { ListenError } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "../../src/runtime/check-listen.ts";
+import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
 
-/**
- * How long a keep-alive connection must stay idle during a drain before it is closed, in milliseconds.
- * A client that is busy sends its next request well within it and is answered with `Connection: close`;
- * closing at once would race that request and reset it unserved.
- */
-export const DRAIN_IDLE_GRACE_MS = 500;
 
 interface Connection {
   socket: Socket;
