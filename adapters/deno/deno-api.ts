@@ -77,7 +77,6 @@ export interface DenoApi {
   statSync(path: string): { isFile: boolean };
   readDirSync(path: string): Iterable<{ name: string }>;
   readLinkSync(path: string): string;
-  readTextFileSync(path: string): string;
   /** Needs `--allow-ffi` (workers run with `-A`); stable since Deno 2. */
   dlopen(path: string, symbols: Record<string, DenoForeignFunction>): DenoDynamicLibrary;
   serve(options: DenoServeOptions): DenoHttpServer;
