@@ -295,8 +295,8 @@ describe.each(RUNTIMES)("the control plane on %s", (runtime) => {
       const master = await startServing(runtime, APP, await freePort(), ["-w", "1", "--pid", pidfile]);
       expect(master.pid, "the master's pid is among those planted").toBeGreaterThanOrEqual(first);
       expect(master.pid, "the master's pid is among those planted").toBeLessThan(first + count);
-      expect(lstatSync(`${pidfile}.${master.pid}.tmp`).isSymbolicLink()).toBe(true);
       expect(readFileSync(victim, "utf8")).toBe("precious\n");
+      expect(lstatSync(`${pidfile}.${master.pid}.tmp`).isSymbolicLink()).toBe(true);
       const written = lstatSync(pidfile);
       expect(written.isFile()).toBe(true);
       expect(written.uid).toBe(0);
