@@ -48,7 +48,7 @@ APP is a module whose default export is a fetch handler (a Hono app, or
 Options (later wins: defaults < mgr.config.ts < environment < flags):
 ${option("  -c, --config PATH", "Read settings and hooks from PATH. [./mgr.config.ts if present] (MGR_CONFIG)")}
 ${settingLines.join("\n")}
-${option("      --control PATH", "The control socket of the master to talk to. [next to --pid, or one per address in $XDG_RUNTIME_DIR/mgr or /tmp/mgr-UID]")}
+${option("      --control PATH", "The control socket of the master to talk to. [beside --pid: app.pid -> app.mgr-control.sock; else one per address in $XDG_RUNTIME_DIR/mgr or /tmp/mgr-UID]")}
 ${option("      --quick", "With stop: stop at once instead of draining.")}
 ${option("  -h, --help", "Show this help and exit.")}
 ${option("  -v, --version", "Show the version and exit.")}
