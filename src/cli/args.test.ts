@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ACCESS_LOG_FORMAT } from "../core/config.ts";
+import { DEFAULTS } from "../core/config.ts";
 import { parseCommandLine, UsageError } from "./args.ts";
 import { resolveConfig } from "./resolve-config.ts";
 
@@ -20,31 +20,10 @@ function usageError(argv: string[], env: Record<string, string> = {}): string {
   throw new Error("expected a UsageError");
 }
 
-const LOG_DEFAULTS = {
-  accessLog: null,
-  accessLogFormat: DEFAULT_ACCESS_LOG_FORMAT,
-  errorLog: "-",
-  logFormat: "text",
-  pidfile: null,
-  name: null,
-  hooks: {},
-};
 
 describe("parseCommandLine", () => {
   it("serves APP with the defaults: one worker per core on 127.0.0.1:8000", () => {
-    expect(serve(["app.ts"])).toEqual({
-      app: "/srv/app.ts",
-      workers: 4,
-      bind: [{ host: "127.0.0.1", port: 8000 }],
-      backlog: 2048,
-      timeout: 30,
-      gracefulTimeout: 30,
-      keepalive: 5,
-      maxRequests: 0,
-      maxRequestsJitter: 0,
-      logLevel: "info",
-      ...LOG_DEFAULTS,
-    });
+    expect(serve(["app.ts"])).toEqual({ ...DEFAULTS, app: "/srv/app.ts", workers: 4 });
   });
 
   it("accepts the serve command word before APP", () => {
@@ -58,6 +37,7 @@ describe("parseCommandLine", () => {
       "--backlog", "64", "--log-level", "debug",
     ]);
     expect(config).toEqual({
+      ...DEFAULTS,
       app: "/srv/app.ts:api",
       workers: 3,
       bind: [{ host: "0.0.0.0", port: 9000 }, { host: "::1", port: 9001 }],
@@ -68,7 +48,6 @@ describe("parseCommandLine", () => {
       maxRequests: 100,
       maxRequestsJitter: 10,
       logLevel: "debug",
-      ...LOG_DEFAULTS,
     });
   });
 

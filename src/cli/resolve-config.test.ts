@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_ACCESS_LOG_FORMAT } from "../core/config.ts";
+import { DEFAULTS } from "../core/config.ts";
 import type { Hooks } from "../core/hooks.ts";
 import { type ConfigInputs, type ConfigSources, resolveConfig } from "./resolve-config.ts";
 import { UsageError } from "./usage-error.ts";
@@ -52,25 +52,7 @@ describe("resolveConfig", () => {
   describe("precedence: defaults < config file < environment < flags", () => {
     it("uses the defaults, and the core count for workers, when nothing is set", () => {
       const { config, sources, configFile } = resolveConfig(inputs());
-      expect(config).toEqual({
-        app: "/srv/app.ts",
-        workers: 4,
-        bind: [{ host: "127.0.0.1", port: 8000 }],
-        backlog: 2048,
-        timeout: 30,
-        gracefulTimeout: 30,
-        keepalive: 5,
-        maxRequests: 0,
-        maxRequestsJitter: 0,
-        logLevel: "info",
-        accessLog: null,
-        accessLogFormat: DEFAULT_ACCESS_LOG_FORMAT,
-        errorLog: "-",
-        logFormat: "text",
-        pidfile: null,
-        name: null,
-        hooks: {},
-      });
+      expect(config).toEqual({ ...DEFAULTS, app: "/srv/app.ts", workers: 4 });
       expect(sources).toEqual(DEFAULT_SOURCES);
       expect(configFile).toBeUndefined();
     });
