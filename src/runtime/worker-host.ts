@@ -6,7 +6,7 @@
  */
 
 import { formatAddress } from "../core/config.ts";
-import type { FromWorker, ListenAddress, ToWorker, WorkerSpec } from "../core/protocol.ts";
+import type { FromWorker, ListenAddress, WorkerSpec } from "../core/protocol.ts";
 import type { FetchHandler } from "./app.ts";
 
 /** Options of {@linkcode WorkerHost.serve}. */
@@ -48,6 +48,23 @@ export interface ClientInfo {
 export const UNIX_SOCKETS_UNSUPPORTED = "workers on this runtime each own a listener, shared through " +
   "SO_REUSEPORT, which unix sockets do not have; run mgr on Node for unix sockets, or bind a TCP address";
 
+/**
+ * The signals a worker handles: the three that end it, and those an operator sends to the master
+ * that may reach a worker too (`kill -USR2 -PGID` signals the whole process group), which a worker
+ * must survive. Not SIGPIPE: every runtime ignores it already, and a handler would run on every
+ * write to a connection the client has closed.
+ */
+export type WorkerSignal =
+  | "SIGTERM"
+  | "SIGINT"
+  | "SIGQUIT"
+  | "SIGHUP"
+  | "SIGUSR1"
+  | "SIGUSR2"
+  | "SIGWINCH"
+  | "SIGTTIN"
+  | "SIGTTOU";
+
 /** The worker's side of one runtime. */
 export interface WorkerHost {
   spec: WorkerSpec;
@@ -59,10 +76,14 @@ export interface WorkerHost {
    * once if the master is gone. Never rejects.
    */
   roundTrip(): Promise<void>;
-  onMessage(fn: (message: ToWorker) => void): void;
+  /**
+   * Calls `fn` with every message from the master but the answers to {@linkcode roundTrip}. The
+   * channel can carry anything: the worker loop tells a `ToWorker` from the rest.
+   */
+  onMessage(fn: (message: unknown) => void): void;
   /** Calls `fn` once if the master goes away (killed, crashed) while this worker runs. */
   onParentLost(fn: () => void): void;
-  onSignal(signal: "SIGTERM" | "SIGINT" | "SIGQUIT", fn: () => void): void;
+  onSignal(signal: WorkerSignal, fn: () => void): void;
   /** Imports a module by URL, with whatever the runtime needs to read TypeScript. */
   importModule(url: string): Promise<unknown>;
   /**

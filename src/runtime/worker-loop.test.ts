@@ -6,7 +6,7 @@ import { formatAccessTime } from "../core/access-log-format.ts";
 import type { FromWorker, ToWorker, WorkerSpec } from "../core/protocol.ts";
 import type { FetchHandler } from "./app.ts";
 import { ListenError, type WorkerHost, type WorkerServer } from "./worker-host.ts";
-import { PARENT_LOST_GRACE_MS, runWorker } from "./worker-loop.ts";
+import { PARENT_LOST_EXIT_MS, PARENT_LOST_GRACE_MS, runWorker } from "./worker-loop.ts";
 
 const SPEC: WorkerSpec = {
   id: 1,
@@ -36,7 +36,7 @@ class FakeHost implements WorkerHost {
   handler?: FetchHandler;
   listenError?: Error;
   finishDrain: () => void = () => {};
-  #onMessage?: (message: ToWorker) => void;
+  #onMessage?: (message: unknown) => void;
   #onParentLost?: () => void;
   #signals = new Map<string, () => void>();
 
@@ -60,7 +60,7 @@ class FakeHost implements WorkerHost {
     if (message.type !== "heartbeat" && message.type !== "booting") this.events.push(message.type);
     return Promise.resolve();
   }
-  onMessage(fn: (message: ToWorker) => void): void {
+  onMessage(fn: (message: unknown) => void): void {
     this.#onMessage = fn;
   }
   onParentLost(fn: () => void): void {
@@ -103,11 +103,13 @@ class FakeHost implements WorkerHost {
     return undefined as never;
   }
 
-  message(message: ToWorker): void {
+  message(message: ToWorker | unknown): void {
     this.#onMessage!(message);
   }
   signal(signal: string): void {
-    this.#signals.get(signal)!();
+    const handler = this.#signals.get(signal);
+    if (!handler) throw new Error(`the worker has no handler for ${signal}: it would get the default action`);
+    handler();
   }
   loseParent(): void {
     this.#onParentLost!();
@@ -268,6 +270,92 @@ describe("runWorker", () => {
     }
   });
 
+  describe("told to stop", () => {
+    const lifecycle = (order: string[], setup: () => void | Promise<void> = () => {}) => ({
+      default: okApp.default,
+      setup: () => (order.push("setup"), setup()),
+      teardown: () => void order.push("teardown"),
+    });
+
+    it("exits at once, skipping teardown, while serving (a quick shutdown)", async () => {
+      const order: string[] = [];
+      const host = new FakeHost(SPEC, lifecycle(order));
+      await runWorker(host);
+      host.message({ type: "stop" });
+      await settle();
+      expect(order).toEqual(["setup"]);
+      expect(host.events).toEqual(["booted", "listen", "ready", "exit 0"]);
+    });
+
+    it("tears down, then exits, as a spare waiting to serve", async () => {
+      const order: string[] = [];
+      const host = new FakeHost({ ...SPEC, mode: "standby" }, lifecycle(order));
+      const running = runWorker(host);
+      await settle();
+      expect(host.events).toEqual(["booted"]);
+      host.message({ type: "stop" });
+      await running;
+      expect(order).toEqual(["setup", "teardown"]);
+      expect(host.events).toEqual(["booted", "exit 0"]);
+    });
+
+    it("exits at once, with nothing to tear down, while its setup is still running", async () => {
+      const order: string[] = [];
+      const host = new FakeHost(SPEC, lifecycle(order, () => new Promise<void>(() => {})));
+      void runWorker(host);
+      await settle();
+      host.message({ type: "stop" });
+      expect(order).toEqual(["setup"]);
+      expect(host.events).toEqual(["exit 0"]);
+    });
+  });
+
+  describe("on a message it does not know", () => {
+    it("logs it, ignores it and keeps serving", async () => {
+      const host = new FakeHost(SPEC, okApp);
+      await runWorker(host);
+      const unknown = [{ type: "restart" }, { type: "stop ", now: true }, { type: 7 }, { kind: "stop" }, "stop", null, 42];
+      for (const message of unknown) host.message(message);
+      await settle();
+      expect(host.exitCode).toBeUndefined();
+      expect(host.events).toEqual(["booted", "listen", "ready"]);
+      const warnings = host.errors.filter((line) => line.includes("[WARNING] Ignoring a message the worker does not know"));
+      expect(warnings).toHaveLength(unknown.length);
+      expect(warnings[0]).toContain(`{"type":"restart"}`);
+      expect((await host.handler!(new Request("http://x/"))).status).toBe(200);
+    });
+
+    it("cuts a long message short in the log", async () => {
+      const host = new FakeHost(SPEC, okApp);
+      await runWorker(host);
+      host.message({ type: "x".repeat(10_000) });
+      expect(host.errors.join("").length).toBeLessThan(1_000);
+    });
+  });
+
+  describe("on a signal meant for the master", () => {
+    it("survives HUP, USR2, TTIN, TTOU and WINCH, logging the operator's ones, and keeps serving", async () => {
+      const host = new FakeHost(SPEC, okApp);
+      await runWorker(host);
+      for (const signal of ["SIGHUP", "SIGUSR2", "SIGTTIN", "SIGTTOU", "SIGWINCH"]) host.signal(signal);
+      await settle();
+      expect(host.exitCode).toBeUndefined();
+      expect(host.events).toEqual(["booted", "listen", "ready"]);
+      expect(host.errors.filter((line) => line.includes("[INFO] Worker ignores"))).toHaveLength(4);
+      expect((await host.handler!(new Request("http://x/"))).status).toBe(200);
+    });
+
+    it("reopens its logs on USR1, as the master's reopen-logs does", async () => {
+      const host = new FakeHost({ ...SPEC, accessLog: "-", accessLogFormat: "%(U)s" }, okApp);
+      await runWorker(host);
+      await host.handler!(new Request("http://x/gathered"));
+      expect(host.output).toEqual([]);
+      host.signal("SIGUSR1");
+      expect(host.output).toEqual(["/gathered\n"]);
+      expect(host.exitCode).toBeUndefined();
+    });
+  });
+
   it("exits within the grace when the master is gone, even if connections linger", async () => {
     const host = new FakeHost(SPEC, okApp);
     await runWorker(host);
@@ -277,6 +365,36 @@ describe("runWorker", () => {
     expect(host.exitCode).toBeUndefined();
     await vi.advanceTimersByTimeAsync(1);
     expect(host.exitCode).toBe(0);
+  });
+
+  it("exits PARENT_LOST_EXIT_MS after the master is gone, however long its teardown takes", async () => {
+    const host = new FakeHost(SPEC, { default: okApp.default, teardown: () => new Promise<void>(() => {}) });
+    await runWorker(host);
+    host.loseParent();
+    host.finishDrain();
+    await vi.advanceTimersByTimeAsync(PARENT_LOST_EXIT_MS - 1);
+    expect(host.exitCode).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(host.exitCode).toBe(0);
+  });
+
+  it("tears down and exits when the master is gone while it waits as a spare", async () => {
+    const order: string[] = [];
+    const host = new FakeHost({ ...SPEC, mode: "standby" }, { default: okApp.default, teardown: () => void order.push("teardown") });
+    const running = runWorker(host);
+    await settle();
+    host.loseParent();
+    await running;
+    expect(order).toEqual(["teardown"]);
+    expect(host.events).toEqual(["booted", "exit 0"]);
+  });
+
+  it("exits at once when the master is gone while it loads the app", async () => {
+    const host = new FakeHost(SPEC, { default: okApp.default, setup: () => new Promise<void>(() => {}) });
+    void runWorker(host);
+    await settle();
+    host.loseParent();
+    expect(host.events).toEqual(["exit 0"]);
   });
 
   describe("in check mode", () => {

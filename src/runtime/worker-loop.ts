@@ -6,18 +6,36 @@
  */
 
 import { createLogger } from "../core/logger.ts";
-import { WORKER_EXIT_APP_LOAD, WORKER_EXIT_BOOT } from "../core/protocol.ts";
+import { isToWorker, WORKER_EXIT_APP_LOAD, WORKER_EXIT_BOOT } from "../core/protocol.ts";
 import { loadApp } from "./app.ts";
 import type { FetchHandler, LoadedApp } from "./app.ts";
 import { ListenError } from "./worker-host.ts";
-import type { WorkerHost, WorkerServer } from "./worker-host.ts";
+import type { WorkerHost, WorkerServer, WorkerSignal } from "./worker-host.ts";
 import { loadWorkerHooks, type WorkerHookRunner } from "./worker-hooks.ts";
 import { WorkerLogs } from "./worker-logs.ts";
 
 /** How long a worker whose master is gone may take to finish its requests, in milliseconds. */
-export const PARENT_LOST_GRACE_MS = 1_000;
+export const PARENT_LOST_GRACE_MS = 750;
 
-type WorkerState = "booting" | "serving" | "draining";
+/**
+ * How long after noticing that its master is gone a worker exits, whatever its drain or teardown is
+ * doing, in milliseconds. With the parent pid polled every 500 ms (parent-watch.ts), no worker
+ * outlives its master by more than 1.5 s: the promise is 2 s.
+ */
+export const PARENT_LOST_EXIT_MS = 1_000;
+
+/**
+ * `loading`: importing the app and running its setup. `booted`: set up, not serving yet (a spare
+ * waiting for `serve`, or a worker starting to listen). `serving`, then `draining` on the way out.
+ */
+type WorkerState = "loading" | "booted" | "serving" | "draining";
+
+/**
+ * Signals meant for the master that a worker survives: an operator may send them to the whole
+ * process group (`kill -USR2 -PGID`), and by default HUP and USR2 end a process, TTIN and TTOU stop
+ * it. WINCH comes from the terminal on every resize, so it is logged only at debug level.
+ */
+const IGNORED_SIGNALS: readonly WorkerSignal[] = ["SIGHUP", "SIGUSR2", "SIGTTIN", "SIGTTOU", "SIGWINCH"];
 
 /**
  * Runs one worker until it exits. The host supplies the runtime: the channel, the server, signals.
@@ -39,7 +57,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   });
   const self = { id: spec.id, pid: host.pid };
   let runHook: WorkerHookRunner = async () => {};
-  let state: WorkerState = "booting";
+  let state: WorkerState = "loading";
   let served = 0;
   let inFlight = 0;
   let retireSent = false;
@@ -78,7 +96,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   const drainStarted = new Promise<void>((resolve) => (onDrainStarted = resolve));
   const drain = (graceMs?: number) => {
     if (state === "draining") return;
-    const booting = state === "booting";
+    const booting = state === "loading" || state === "booted";
     state = "draining";
     onDrainStarted();
     // A worker still booting finishes booting first; the boot sequence sees the state and stops.
@@ -88,25 +106,57 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     logs.flush();
     return host.exit(0);
   };
+  // `stop` means exit without waiting for requests: a serving worker abandons them and skips its
+  // teardown, as Gunicorn's workers do on a quick shutdown. A worker that has set up but does not
+  // serve yet has no request to abandon, and the master stops every such worker this way, at a
+  // graceful stop or a reload too (a spare above all): it drains, teardown included. One still
+  // loading its app exits at once: its setup has not finished, so there is nothing to tear down.
+  const stop = () => {
+    if (state === "booted") drain();
+    else stopNow();
+  };
 
   let startServing: () => void = () => {};
   const serveRequested = spec.mode === "standby" ? new Promise<void>((resolve) => (startServing = resolve)) : Promise.resolve();
 
+  const ignore = (message: unknown) => log.warning(`Ignoring a message the worker does not know: ${describe(message)}`);
   host.onMessage((message) => {
-    if (message.type === "serve") startServing();
-    else if (message.type === "drain") drain();
-    else if (message.type === "reopen-logs") logs.reopen();
-    else stopNow();
+    // The channel can carry anything (a newer master, a stray send): what is not known is logged, never obeyed.
+    if (!isToWorker(message)) return ignore(message);
+    switch (message.type) {
+      case "serve":
+        return startServing();
+      case "drain":
+        return drain();
+      case "stop":
+        return stop();
+      case "reopen-logs":
+        return logs.reopen();
+      case "pong": // the channel's own, answered there
+        return;
+      default:
+        return ignore(message satisfies never);
+    }
   });
   host.onSignal("SIGTERM", () => drain());
   host.onSignal("SIGINT", stopNow);
   host.onSignal("SIGQUIT", stopNow);
+  // Gunicorn's workers reopen their logs on USR1 too; left alone, Bun dies of it and Node and Deno
+  // open an inspector port.
+  host.onSignal("SIGUSR1", () => logs.reopen());
+  for (const signal of IGNORED_SIGNALS) {
+    host.onSignal(signal, () => {
+      const line = `Worker ignores ${signal}: it is meant for the master`;
+      if (signal === "SIGWINCH") log.debug(line);
+      else log.info(line);
+    });
+  }
   host.onParentLost(() => {
     log.warning(`Master is gone; worker (pid: ${host.pid}) is exiting`);
-    if (state === "booting") return stopNow();
+    if (state === "loading") return stopNow();
+    // Never outlive the master by more than this, whatever the drain or teardown is doing.
+    setTimeout(stopNow, PARENT_LOST_EXIT_MS).unref?.();
     drain(PARENT_LOST_GRACE_MS);
-    // Never outlive the master by more than the grace, whatever the drain or teardown is doing.
-    setTimeout(stopNow, PARENT_LOST_GRACE_MS * 2).unref?.();
   });
 
   // The first word to the master: it holds its messages until it hears from us, since a message that
@@ -133,6 +183,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     logs.close();
     return host.exit(WORKER_EXIT_APP_LOAD);
   }
+  if (!drainRequested()) state = "booted";
   await host.send({ type: "booted" });
   if (spec.mode === "check") {
     clearInterval(heartbeat);
@@ -215,6 +266,17 @@ export async function runWorker(host: WorkerHost): Promise<void> {
 /** The environment, for the access log's `{NAME}e` atoms. */
 function globalEnv(): Record<string, string | undefined> {
   return (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env ?? {};
+}
+
+/** A message for the log: its JSON, cut short. */
+function describe(message: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(message) ?? String(message);
+  } catch {
+    text = String(message);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 function messageOf(error: unknown): string {
