@@ -178,13 +178,21 @@ describe.each(RUNTIMES)("the control plane on %s", (runtime) => {
     if (runtime !== "node") {
       // Unix binds need Node; elsewhere the control socket's name is what there is to check.
       const master = await startServing(runtime, APP, port, ["-w", "1", "--pid", pidfile]);
-      expect(lstatSync(join(dir, "app.mgr-control.sock")).isSocket()).toBe(true);
+      const control = lstatSync(join(dir, "app.mgr-control.sock"));
+      expect(control.isSocket()).toBe(true);
+      expect(control.mode & 0o777).toBe(0o600);
       expect(existsSync(appSocket)).toBe(false);
       master.signal("SIGTERM");
       expect((await master.waitForExit()).code).toBe(0);
       return;
     }
+    const clash = await runMgr(runtime, [APP, "--pid", pidfile, "-b", `unix:${join(dir, "app.mgr-control.sock")}`]);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr.trim().split("\n")).toHaveLength(1);
+    expect(clash.stderr).toContain("that is where the master's control socket goes");
+
     const master = await startServing(runtime, APP, port, ["-w", "2", "--pid", pidfile, "-b", `unix:${appSocket}`]);
+    expect(lstatSync(join(dir, "app.mgr-control.sock")).mode & 0o777).toBe(0o600);
     const body = await new Promise<string>((resolve, reject) => {
       const request = httpRequest({ socketPath: appSocket, path: "/pid" }, (response) => {
         let text = "";
