@@ -42,7 +42,7 @@ export async function runControlCommand(command: ControlCli, options: ControlOpt
     session = await ControlSession.open(location, { timeoutMs: options.timeoutMs });
     const reply = await session.ask(request);
     if (!reply.ok) {
-      options.stderr(`mgr: error: the master refused: ${reply.error}\n`);
+      options.stderr(`mgr: error: the master refused: ${reply.error.split("\n")[0]}\n`);
       return EXIT_FAILURE;
     }
     switch (request.command) {
