@@ -29,23 +29,9 @@ function usageError(input: ConfigInputs): string {
 
 /** Every source `default`, as resolveConfig reports them with nothing set but APP. */
 const DEFAULT_SOURCES: ConfigSources = {
+  ...(Object.fromEntries(Object.keys(DEFAULTS).map((key) => [key, "default"])) as ConfigSources),
   app: "APP argument",
   workers: "default (CPU cores)",
-  bind: "default",
-  backlog: "default",
-  timeout: "default",
-  gracefulTimeout: "default",
-  keepalive: "default",
-  maxRequests: "default",
-  maxRequestsJitter: "default",
-  logLevel: "default",
-  accessLog: "default",
-  accessLogFormat: "default",
-  errorLog: "default",
-  logFormat: "default",
-  pidfile: "default",
-  name: "default",
-  hooks: "default",
 };
 
 describe("resolveConfig", () => {

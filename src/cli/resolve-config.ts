@@ -64,6 +64,7 @@ export function resolveConfig(inputs: ConfigInputs): ResolvedConfig {
   const fromEnv = (key: keyof Config, variable: string, raw: string) =>
     set(key, raw, `environment ${variable}`, (e) => `environment variable ${variable} must be ${e.expected}, got "${raw}"`);
   if (env.WEB_CONCURRENCY !== undefined) fromEnv("workers", "WEB_CONCURRENCY", env.WEB_CONCURRENCY);
+  if (env.FORWARDED_ALLOW_IPS !== undefined) fromEnv("forwardedAllowIps", "FORWARDED_ALLOW_IPS", env.FORWARDED_ALLOW_IPS);
   if (env.PORT !== undefined) {
     const port = env.PORT;
     set("bind", `0.0.0.0:${port}`, "environment PORT", () => `environment variable PORT must be a port from 1 to 65535, got "${port}"`);

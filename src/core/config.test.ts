@@ -38,9 +38,58 @@ describe("DEFAULTS", () => {
       logFormat: "text",
       pidfile: null,
       name: null,
+      limitRequestLine: 4094,
+      limitRequestFields: 100,
+      limitRequestFieldSize: 8190,
+      limitRequestBody: 0,
+      headersTimeout: 60,
+      bodyTimeout: 60,
+      requestTimeout: 0,
+      forwardedAllowIps: ["127.0.0.1", "::1"],
       hooks: {},
     });
     expect(LOG_LEVELS).toEqual(["debug", "info", "warning", "error", "critical"]);
+  });
+});
+
+describe("validateValue for the HTTP edge", () => {
+  it("reads sizes in bytes, with k, m and g in units of 1024", () => {
+    expect(validateValue("limitRequestBody", 1048576)).toBe(1048576);
+    expect(validateValue("limitRequestBody", "1048576")).toBe(1048576);
+    expect(validateValue("limitRequestBody", "512k")).toBe(512 * 1024);
+    expect(validateValue("limitRequestBody", "10MB")).toBe(10 * 1024 * 1024);
+    expect(validateValue("limitRequestBody", "2g")).toBe(2 * 1024 ** 3);
+    expect(validateValue("limitRequestBody", 0)).toBe(0);
+  });
+
+  it.each([-1, 1.5, "ten", "10 TB", "1e6", "", null])("refuses the body limit %j in one line", (value) => {
+    expect(configError(() => validateValue("limitRequestBody", value)).message).toMatch(
+      /^option `limitRequestBody` must be a size in bytes >= 0, such as 1048576, 512k or 10MB, got `.*`$/,
+    );
+  });
+
+  it("reads forwarded-allow-ips as a list of addresses, CIDR ranges or *", () => {
+    expect(validateValue("forwardedAllowIps", "127.0.0.1, ::1,10.0.0.0/8")).toEqual(["127.0.0.1", "::1", "10.0.0.0/8"]);
+    expect(validateValue("forwardedAllowIps", ["*"])).toEqual(["*"]);
+    expect(validateValue("forwardedAllowIps", "fd00::/8")).toEqual(["fd00::/8"]);
+    expect(validateValue("forwardedAllowIps", "::ffff:10.0.0.1,2001:db8:0:0:0:0:0:1")).toEqual(["::ffff:10.0.0.1", "2001:db8:0:0:0:0:0:1"]);
+    expect(validateValue("forwardedAllowIps", "")).toEqual([]);
+  });
+
+  it.each(["localhost", "10.0.0.0/33", "300.1.1.1", "1.2.3.4/8/9", "fe80:::1", "1:2:3:4:5:6:7:8:9", "::1::", "::fffff", 42])(
+    "refuses the forwarded-allow-ips entry %j",
+    (value) => {
+      expect(configError(() => validateValue("forwardedAllowIps", value)).message).toMatch(
+        /^option `forwardedAllowIps` must be addresses or CIDR ranges separated by commas/,
+      );
+    },
+  );
+
+  it("takes 0 to mean unlimited for the head limits, and refuses negatives", () => {
+    for (const key of ["limitRequestLine", "limitRequestFields", "limitRequestFieldSize"] as const) {
+      expect(validateValue(key, 0)).toBe(0);
+      expect(configError(() => validateValue(key, -1)).message).toBe(`option \`${key}\` must be an integer >= 0, got \`-1\``);
+    }
   });
 });
 

@@ -48,6 +48,25 @@ export interface Config {
   pidfile: string | null;
   /** A name for the process titles (Gunicorn's proc_name), or null for the default `mgr`. */
   name: string | null;
+  /** The longest request line in bytes, else 414 (Gunicorn's limit_request_line); 0 means unlimited. */
+  limitRequestLine: number;
+  /** The most header fields in a request, else 431 (Gunicorn's limit_request_fields); 0 means unlimited. */
+  limitRequestFields: number;
+  /** The longest header field (name, colon and value) in bytes, else 431; 0 means unlimited. */
+  limitRequestFieldSize: number;
+  /** The largest request body in bytes, else 413, before the body is read; 0 means unlimited. */
+  limitRequestBody: number;
+  /** Seconds a connection has to send a complete request head, else it is closed (408); 0 disables. */
+  headersTimeout: number;
+  /** Seconds a request body may stall (no bytes arrive) while the app reads it; 0 disables. */
+  bodyTimeout: number;
+  /** Seconds the app has to start its response, else the client gets 503; 0 (the default) disables. */
+  requestTimeout: number;
+  /**
+   * Peers whose `X-Forwarded-For`, `X-Forwarded-Proto` and `Forwarded` headers are believed: addresses
+   * and CIDR ranges, or `*` for any (Gunicorn's forwarded_allow_ips).
+   */
+  forwardedAllowIps: string[];
   /** Server hooks, from the config file. */
   hooks: Hooks;
 }
@@ -66,6 +85,16 @@ export const DEFAULT_TIMEOUT = 30;
 export const DEFAULT_GRACEFUL_TIMEOUT = 30;
 /** Default keep-alive, seconds: longer than Gunicorn's 2 s, since JS workers hold idle connections cheaply. */
 export const DEFAULT_KEEPALIVE = 5;
+/** Gunicorn's request head limits: the request line, the number of fields, and one field's size. */
+export const DEFAULT_LIMIT_REQUEST_LINE = 4094;
+export const DEFAULT_LIMIT_REQUEST_FIELDS = 100;
+export const DEFAULT_LIMIT_REQUEST_FIELD_SIZE = 8190;
+/** Default seconds to receive a request head: Node's own `headersTimeout`. */
+export const DEFAULT_HEADERS_TIMEOUT = 60;
+/** Default seconds a request body may stall. */
+export const DEFAULT_BODY_TIMEOUT = 60;
+/** Peers trusted for forwarded headers by default: the local proxy (Gunicorn's default). */
+export const DEFAULT_FORWARDED_ALLOW_IPS: readonly string[] = ["127.0.0.1", "::1"];
 /** Default listen backlog (Gunicorn's). */
 export const DEFAULT_BACKLOG = 2048;
 /** Default address, loopback only: exposing a server is a decision, not a default. */
@@ -87,6 +116,14 @@ export const DEFAULTS: Omit<Config, "app" | "workers"> = {
   logFormat: "text",
   pidfile: null,
   name: null,
+  limitRequestLine: DEFAULT_LIMIT_REQUEST_LINE,
+  limitRequestFields: DEFAULT_LIMIT_REQUEST_FIELDS,
+  limitRequestFieldSize: DEFAULT_LIMIT_REQUEST_FIELD_SIZE,
+  limitRequestBody: 0,
+  headersTimeout: DEFAULT_HEADERS_TIMEOUT,
+  bodyTimeout: DEFAULT_BODY_TIMEOUT,
+  requestTimeout: 0,
+  forwardedAllowIps: [...DEFAULT_FORWARDED_ALLOW_IPS],
   hooks: {},
 };
 
@@ -156,8 +193,66 @@ const CHECKS: { [K in keyof Config]: Check } = {
     }
     return value;
   },
+  limitRequestLine: integer(0),
+  limitRequestFields: integer(0),
+  limitRequestFieldSize: integer(0),
+  limitRequestBody: bytes,
+  headersTimeout: seconds(),
+  bodyTimeout: seconds(),
+  requestTimeout: seconds(),
+  forwardedAllowIps: (key, value) => {
+    const list = typeof value === "string" ? value.split(",").map((part) => part.trim()).filter(Boolean) : value;
+    const expected = "addresses or CIDR ranges separated by commas, such as `127.0.0.1,10.0.0.0/8`, or `*`";
+    if (!Array.isArray(list) || !list.every((item) => typeof item === "string" && isAddressPattern(item))) {
+      throw new ConfigError(key, value, expected);
+    }
+    return list;
+  },
   hooks: (key, value) => validateHooks(key, value),
 };
+
+const BYTE_UNITS: Record<string, number> = { "": 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+
+/** A size in bytes: an integer, or a string such as `1048576`, `512k` or `10MB` (units of 1024). */
+function bytes(key: string, value: unknown): number {
+  const match = typeof value === "string" ? /^\s*(\d+)\s*([kmg]?b?)\s*$/i.exec(value) : null;
+  const n = typeof value === "number" ? value : match ? Number(match[1]) * (BYTE_UNITS[match[2]!.toLowerCase()] ?? Number.NaN) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(key, value, "a size in bytes >= 0, such as 1048576, 512k or 10MB");
+  return n;
+}
+
+function isIPv4(text: string): boolean {
+  const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  return octets !== null && octets.slice(1).every((octet) => Number(octet) <= 255);
+}
+
+/** Eight groups of 1–4 hex digits, `::` standing for one or more zero groups at most once. */
+function isIPv6(text: string): boolean {
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.map((half) => (half === "" ? [] : half.split(":")));
+  const all = groups.flat();
+  // An embedded IPv4 address (::ffff:1.2.3.4) counts as two groups, and only at the end.
+  const last = all.at(-1);
+  const embedsV4 = last !== undefined && last.includes(".");
+  if (embedsV4 && !isIPv4(last)) return false;
+  const hex = embedsV4 ? all.slice(0, -1) : all;
+  if (!hex.every((group) => /^[\da-f]{1,4}$/i.test(group))) return false;
+  const count = hex.length + (embedsV4 ? 2 : 0);
+  return halves.length === 2 ? count < 8 : count === 8;
+}
+
+/** True for `*`, an IPv4 or IPv6 address, or either with a `/prefix`. */
+function isAddressPattern(text: string): boolean {
+  if (text === "*") return true;
+  const [address, prefix, ...rest] = text.split("/");
+  if (rest.length > 0 || !address) return false;
+  const isV4 = isIPv4(address);
+  const isV6 = !isV4 && isIPv6(address);
+  if (!isV4 && !isV6) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (isV4 ? 32 : 128);
+}
 
 function optionalPath(key: string, value: unknown): string | null {
   if (value === null) return null;

@@ -36,6 +36,8 @@ export interface WorkerSpec {
   backlog: number;
   /** How long an idle keep-alive connection stays open, in milliseconds. */
   keepaliveMs: number;
+  /** The limits and timeouts every request meets, the same on every runtime. */
+  edge: HttpEdge;
   /** How often the worker proves its event loop is alive, in milliseconds. */
   heartbeatMs: number;
   /** How this worker runs; see {@linkcode WorkerMode}. */
@@ -53,6 +55,29 @@ export interface WorkerSpec {
   name: string | null;
   /** The config file whose worker-side hooks (postFork, postWorkerInit, workerExit) run in the worker. */
   configFile: string | null;
+}
+
+/**
+ * The HTTP edge: the limits and timeouts a worker enforces on every request, whatever its runtime.
+ * Sizes are in bytes and durations in milliseconds; 0 means unlimited (or off).
+ */
+export interface HttpEdge {
+  /** Longest request line, else 414. */
+  limitRequestLine: number;
+  /** Most header fields, else 431. */
+  limitRequestFields: number;
+  /** Longest header field (name, colon, value), else 431. */
+  limitRequestFieldSize: number;
+  /** Largest request body, else 413 before it is read. */
+  limitRequestBody: number;
+  /** Time to receive a complete request head, else the connection is closed (408 where the runtime allows). */
+  headersTimeoutMs: number;
+  /** Time a request body may stall while the app reads it. */
+  bodyTimeoutMs: number;
+  /** Time the app has to respond, else 503. */
+  requestTimeoutMs: number;
+  /** Peers whose forwarded headers are believed: addresses, CIDR ranges, or `*`. */
+  forwardedAllowIps: string[];
 }
 
 /**

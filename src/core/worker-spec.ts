@@ -5,7 +5,7 @@
  */
 
 import type { Config } from "./config.ts";
-import type { WorkerMode, WorkerSpec } from "./protocol.ts";
+import type { HttpEdge, WorkerMode, WorkerSpec } from "./protocol.ts";
 
 /** The longest interval between heartbeats, in milliseconds. */
 export const MAX_HEARTBEAT_INTERVAL_MS = 1_000;
@@ -31,6 +31,7 @@ export function buildWorkerSpec(config: Config, options: BuildWorkerSpecOptions)
     bind: config.bind,
     backlog: config.backlog,
     keepaliveMs: config.keepalive * 1000,
+    edge: buildHttpEdge(config),
     // Two heartbeats per timeout period, so one late beat never gets a healthy worker killed.
     heartbeatMs: timeoutMs > 0 ? Math.min(MAX_HEARTBEAT_INTERVAL_MS, timeoutMs / 2) : MAX_HEARTBEAT_INTERVAL_MS,
     maxRequests: config.maxRequests > 0 ? config.maxRequests + jitter : 0,
@@ -41,5 +42,19 @@ export function buildWorkerSpec(config: Config, options: BuildWorkerSpecOptions)
     accessLogFormat: config.accessLogFormat,
     name: config.name,
     configFile: options.configFile,
+  };
+}
+
+/** The HTTP edge of `config`, durations in milliseconds. */
+export function buildHttpEdge(config: Omit<Config, "app" | "workers">): HttpEdge {
+  return {
+    limitRequestLine: config.limitRequestLine,
+    limitRequestFields: config.limitRequestFields,
+    limitRequestFieldSize: config.limitRequestFieldSize,
+    limitRequestBody: config.limitRequestBody,
+    headersTimeoutMs: config.headersTimeout * 1000,
+    bodyTimeoutMs: config.bodyTimeout * 1000,
+    requestTimeoutMs: config.requestTimeout * 1000,
+    forwardedAllowIps: config.forwardedAllowIps,
   };
 }

@@ -7,6 +7,8 @@ import type { FromWorker, ToWorker, WorkerSpec } from "../core/protocol.ts";
 import type { FetchHandler } from "./app.ts";
 import { ListenError, type WorkerHost, type WorkerServer } from "./worker-host.ts";
 import { PARENT_LOST_EXIT_MS, PARENT_LOST_GRACE_MS, runWorker } from "./worker-loop.ts";
+import { DEFAULTS } from "../core/config.ts";
+import { buildHttpEdge } from "../core/worker-spec.ts";
 
 const SPEC: WorkerSpec = {
   id: 1,
@@ -14,6 +16,7 @@ const SPEC: WorkerSpec = {
   bind: [{ host: "127.0.0.1", port: 8000 }],
   backlog: 2048,
   keepaliveMs: 5_000,
+  edge: buildHttpEdge(DEFAULTS),
   heartbeatMs: 1_000,
   mode: "serve",
   maxRequests: 0,
