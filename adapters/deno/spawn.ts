@@ -14,11 +14,12 @@
  */
 
 import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { isFromWorker } from "../../src/core/protocol.ts";
 import type { WorkerSpec } from "../../src/core/protocol.ts";
 import type { WorkerHandle } from "../../src/core/runtime.ts";
+import { channelClosed, reportAfterChannelClose } from "../../src/runtime/channel-close.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
+import { markSocketsCloseOnExec } from "./close-on-exec.ts";
 import { Deno } from "./deno-api.ts";
 import { findAppConfig } from "./find-app-config.ts";
 
@@ -36,14 +37,10 @@ function workerArgs(spec: WorkerSpec): string[] {
   return ["run", "-A", "--unstable-net", ...(config ? ["--config", config] : []), WORKER_ENTRY];
 }
 
-/**
- * How long to wait, after a worker's exit, for its channel to close: the exit and the last messages
- * (a `boot-error` sent just before exiting) arrive on separate paths and may come in either order.
- */
-const CHANNEL_CLOSE_WAIT_MS = 250;
-
 /** Spawns one worker process for `spec`, with an IPC channel to it. */
 export function spawnDenoWorker(spec: WorkerSpec): WorkerHandle {
+  // The master's sockets must not outlive it in a worker (see close-on-exec.ts).
+  markSocketsCloseOnExec();
   const child = spawn(Deno.execPath(), workerArgs(spec), {
     env: { ...Deno.env.toObject(), ...workerSpecEnv(spec) },
     stdio: ["inherit", "inherit", "inherit", "ipc"],
@@ -52,6 +49,7 @@ export function spawnDenoWorker(spec: WorkerSpec): WorkerHandle {
   if (pid === undefined) throw new Error(`Cannot start a worker: ${Deno.execPath()} did not start`);
   // A send to a worker that just died fails with ERR_IPC_CHANNEL_CLOSED; its exit tells the master what happened.
   child.on("error", () => {});
+  const closed = channelClosed(child);
   return {
     pid,
     send(message) {
@@ -63,8 +61,9 @@ export function spawnDenoWorker(spec: WorkerSpec): WorkerHandle {
       });
     },
     onExit(fn) {
+      // The exit and the last messages (a `boot-error` sent just before exiting) come in either order.
       child.once("exit", (code: number | null, signal: string | null) => {
-        whenChannelClosed(child, () => fn(code, signal));
+        reportAfterChannelClose(closed, () => fn(code, signal));
       });
     },
     kill(signal) {
@@ -75,19 +74,4 @@ export function spawnDenoWorker(spec: WorkerSpec): WorkerHandle {
       }
     },
   };
-}
-
-/** Calls `fn` once the channel to `child` has closed, so every message it sent is delivered first. */
-function whenChannelClosed(child: ChildProcess, fn: () => void): void {
-  let called = false;
-  const once = () => {
-    if (called) return;
-    called = true;
-    clearTimeout(timer);
-    fn();
-  };
-  // Capped: a grandchild that inherited the channel could keep it open after the worker is gone.
-  const timer = setTimeout(once, CHANNEL_CLOSE_WAIT_MS);
-  if (!child.connected) setTimeout(once, 0);
-  else child.once("disconnect", once);
 }
