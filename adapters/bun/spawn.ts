@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { isFromWorker } from "../../src/core/protocol.ts";
 import type { FromWorker, WorkerSpec } from "../../src/core/protocol.ts";
 import type { WorkerHandle } from "../../src/core/runtime.ts";
+import { reportAfterChannelClose } from "../../src/runtime/channel-close.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
 import type { BunGlobal } from "./bun-api.ts";
 
@@ -19,13 +20,6 @@ declare const Bun: Pick<BunGlobal, "spawn">;
 
 // The entry sits next to this file, compiled (`.js`) or not (`.ts`, which Bun runs as is).
 const WORKER_ENTRY = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-
-/**
- * How long an exit waits for the channel to close, in milliseconds. It closes with the process
- * (measured), so this is only a safety net: the master must learn that a worker is gone even if
- * something ever held the channel open.
- */
-const CHANNEL_CLOSE_WAIT_MS = 1_000;
 
 /** Spawns one Bun worker process for `spec`. */
 export function spawnBunWorker(spec: WorkerSpec): WorkerHandle {
@@ -56,15 +50,8 @@ export function spawnBunWorker(spec: WorkerSpec): WorkerHandle {
       listeners.push(fn);
     },
     onExit(fn) {
-      // `exited` may settle before the last messages are delivered (a worker that sends boot-error
-      // and exits at once); the channel closing says none is left, so the master reads the reason
-      // before it hears of the exit.
-      void child.exited.then(async () => {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, CHANNEL_CLOSE_WAIT_MS)))]);
-        clearTimeout(timer);
-        fn(child.exitCode, child.signalCode);
-      });
+      // `exited` may settle before the last messages are delivered (see channel-close.ts).
+      void child.exited.then(() => reportAfterChannelClose(closed, () => fn(child.exitCode, child.signalCode)));
     },
     kill(signal) {
       try {

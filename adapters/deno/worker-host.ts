@@ -6,9 +6,8 @@
  */
 
 import process from "node:process";
-import { processChannel } from "../../src/runtime/process-channel.ts";
+import { processWorkerHost } from "../../src/runtime/process-worker-host.ts";
 import type { WorkerHost } from "../../src/runtime/worker-host.ts";
-import { takeWorkerSpec } from "../../src/runtime/worker-spec-env.ts";
 import { Deno } from "./deno-api.ts";
 import type { DenoServeHandlerInfo } from "./deno-api.ts";
 import { serveDeno } from "./serve.ts";
@@ -22,13 +21,10 @@ function writeAll(stream: { writeSync(data: Uint8Array): number }, text: string)
 
 /** Reads this worker's spec from the environment and builds its {@linkcode WorkerHost}. */
 export function createDenoWorkerHost(): WorkerHost {
-  // `process.env` rather than `Deno.env`: the spec is deleted from it, and in Deno both are the same
-  // environment, so the app's own child processes do not see it either.
-  const spec = takeWorkerSpec(process.env);
   return {
-    spec,
+    // `process.env` is `Deno.env`: the spec deleted from it is gone for the app's own child processes too.
+    ...processWorkerHost(process),
     pid: Deno.pid,
-    ...processChannel(process),
     onSignal(signal, fn) {
       Deno.addSignalListener(signal, fn);
     },
@@ -45,9 +41,6 @@ export function createDenoWorkerHost(): WorkerHost {
     },
     writeOutput(text) {
       writeAll(Deno.stdout, text);
-    },
-    setProcessTitle(title) {
-      process.title = title;
     },
     exit(code) {
       return Deno.exit(code);

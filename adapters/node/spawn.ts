@@ -14,6 +14,7 @@ import { extname } from "node:path";
 import { isFromWorker } from "../../src/core/protocol.ts";
 import type { WorkerSpec } from "../../src/core/protocol.ts";
 import type { WorkerHandle } from "../../src/core/runtime.ts";
+import { channelClosed, reportAfterChannelClose } from "../../src/runtime/channel-close.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
 
 // The entry sits next to this file, compiled (`.js`) or not (`.ts`, when run by a TypeScript-aware tool).
@@ -38,6 +39,7 @@ export function spawnClusterWorker(spec: WorkerSpec): WorkerHandle {
   if (pid === undefined) throw new Error("Cannot start a worker: node:cluster returned no process");
   // A send to a worker that just died fails with EPIPE; its exit event tells the master what happened.
   worker.on("error", () => {});
+  const closed = channelClosed(worker.process);
   return {
     pid,
     send(message) {
@@ -49,7 +51,11 @@ export function spawnClusterWorker(spec: WorkerSpec): WorkerHandle {
       });
     },
     onExit(fn) {
-      worker.once("exit", (code: number | null, signal: string | null) => fn(code, signal));
+      // Node's cluster closed the channel before the exit every time it was measured; should it ever
+      // not, the worker's last messages still come first (see channel-close.ts).
+      worker.once("exit", (code: number | null, signal: string | null) => {
+        reportAfterChannelClose(closed, () => fn(code, signal));
+      });
     },
     kill(signal) {
       try {
