@@ -69,7 +69,8 @@ export function parseBenchOptions(args: string[]): BenchOptions {
   };
 }
 
-function wholeNumber(flag: string, raw: string, min: number): number {
+/** `raw` as a whole number >= `min`; a RangeError naming `--flag` otherwise. */
+export function wholeNumber(flag: string, raw: string, min: number): number {
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < min) {
     throw new RangeError(`Cannot run: option \`--${flag}\` must be an integer >= ${min}, got \`${raw}\``);
@@ -77,7 +78,8 @@ function wholeNumber(flag: string, raw: string, min: number): number {
   return value;
 }
 
-function runtimeList(raw: string): Runtime[] {
+/** `raw`, a comma-separated list of runtimes, in RUNTIMES order; a RangeError if one is unknown. */
+export function runtimeList(raw: string): Runtime[] {
   const names = raw.split(",").map((name) => name.trim()).filter((name) => name !== "");
   const unknown = names.find((name) => !(RUNTIMES as readonly string[]).includes(name));
   if (unknown !== undefined || names.length === 0) {
