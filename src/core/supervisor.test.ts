@@ -679,18 +679,18 @@ describe("Supervisor", () => {
       expect(logged("Worker (pid:2002) failed to boot")).toHaveLength(1);
     });
 
-    it("replaces the spare on SIGHUP, since it holds the old app", async () => {
+    it("replaces the spare on SIGHUP, since it holds the old app, draining it so its teardown runs", async () => {
       const { runtime, sup } = harness({ workers: 1, maxRequests: 100 });
       await sup.start();
       runtime.readyAll();
       runtime.worker(2).message({ type: "booted" });
       runtime.signal("SIGHUP");
-      expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
       const standby = runtime.spawned.slice(2).map((w) => w.spec.mode === "standby");
       expect(standby.sort()).toEqual([false, true]);
     });
 
-    it("leaves the spare alone on SIGTTOU and stops it on SIGTERM", async () => {
+    it("leaves the spare alone on SIGTTOU and drains it, set up, on SIGTERM", async () => {
       const { runtime, sup } = harness({ workers: 2, maxRequests: 100 });
       await sup.start();
       runtime.readyAll();
@@ -698,8 +698,17 @@ describe("Supervisor", () => {
       expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
       expect(runtime.worker(3).sent).toEqual([]);
       runtime.signal("SIGTERM");
-      expect(runtime.worker(3).sent).toEqual([{ type: "stop" }]);
+      expect(runtime.worker(3).sent).toEqual([{ type: "drain" }]);
       expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
+    });
+
+    it("stops a spare that has not finished booting on SIGTERM, since it has nothing to tear down", async () => {
+      const { runtime, sup } = harness({ workers: 1, maxRequests: 100 });
+      await sup.start();
+      runtime.worker(1).ready();
+      runtime.worker(2).heartbeat();
+      runtime.signal("SIGTERM");
+      expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
     });
   });
 

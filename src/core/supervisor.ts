@@ -365,10 +365,7 @@ export class Supervisor {
   #stopGracefully(): void {
     if (this.#phase === "stopped" || this.#phase === "stopping") return;
     this.#beginStopping();
-    for (const worker of this.#table.all()) {
-      if (worker.state === "ready") this.#commands.drain(worker);
-      else if (worker.state === "booting") this.#commands.stopNow(worker);
-    }
+    for (const worker of this.#table.active()) this.#dismiss(worker);
   }
 
   #stopQuickly(): void {
@@ -569,7 +566,7 @@ export class Supervisor {
     const members = this.#table.poolMembers();
     let missing = this.#desired - members.length;
     if (missing < 0) {
-      for (const worker of members.slice(0, -missing)) this.#removeFromPool(worker);
+      for (const worker of members.slice(0, -missing)) this.#dismiss(worker);
     }
     for (const spare of this.#table.spares()) {
       if (missing <= 0) break;
@@ -584,7 +581,7 @@ export class Supervisor {
     let surplus = this.#table.ready().length - this.#desired;
     for (const worker of this.#table.active()) {
       if (!worker.retiring) continue;
-      if (worker.state === "booting") this.#commands.stopNow(worker); // never needed: its successor is on the way
+      if (worker.state === "booting") this.#dismiss(worker); // never needed: its successor is on the way
       else if (surplus > 0) {
         this.#commands.drain(worker);
         surplus--;
@@ -602,10 +599,14 @@ export class Supervisor {
     if (!spawning || workers + spares > 0) this.#respawn.armWake();
   }
 
-  /** Takes a worker out of the pool: one still booting is stopped, one serving is drained. */
-  #removeFromPool(worker: WorkerRecord): void {
-    if (worker.state === "booting") this.#commands.stopNow(worker);
-    else this.#commands.drain(worker);
+  /**
+   * Asks a worker to go. One serving, or a spare whose app is set up, drains, so its teardown() runs;
+   * one still booting is stopped.
+   */
+  #dismiss(worker: WorkerRecord): void {
+    const setUp = worker.state === "ready" || (worker.spare && worker.bootedAt !== undefined);
+    if (setUp) this.#commands.drain(worker);
+    else this.#commands.stopNow(worker);
   }
 
   /** Puts a spare to work: it starts listening and counts toward the pool from now on. */
