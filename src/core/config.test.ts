@@ -42,7 +42,7 @@ describe("DEFAULTS", () => {
       limitRequestFields: 100,
       limitRequestFieldSize: 8190,
       limitRequestBody: 0,
-      headersTimeout: 60,
+      headersTimeout: 10,
       bodyTimeout: 60,
       requestTimeout: 0,
       forwardedAllowIps: ["127.0.0.1", "::1"],

@@ -89,8 +89,11 @@ export const DEFAULT_KEEPALIVE = 5;
 export const DEFAULT_LIMIT_REQUEST_LINE = 4094;
 export const DEFAULT_LIMIT_REQUEST_FIELDS = 100;
 export const DEFAULT_LIMIT_REQUEST_FIELD_SIZE = 8190;
-/** Default seconds to receive a request head: Node's own `headersTimeout`. */
-export const DEFAULT_HEADERS_TIMEOUT = 60;
+/**
+ * Default seconds to receive a request head. Bun closes a connection whose head is not complete after
+ * a fixed ~10 s that no option changes, so 10 s is the bound all three runtimes can keep alike.
+ */
+export const DEFAULT_HEADERS_TIMEOUT = 10;
 /** Default seconds a request body may stall. */
 export const DEFAULT_BODY_TIMEOUT = 60;
 /** Peers trusted for forwarded headers by default: the local proxy (Gunicorn's default). */
