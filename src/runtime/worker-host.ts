@@ -6,15 +6,22 @@
  */
 
 import { formatAddress } from "../core/config.ts";
-import type { FromWorker, ListenAddress, WorkerSpec } from "../core/protocol.ts";
+import type { FromWorker, HttpEdge, ListenAddress, WorkerSpec } from "../core/protocol.ts";
 import type { FetchHandler } from "./app.ts";
 
 /** Options of {@linkcode WorkerHost.serve}. */
 export interface ServeOptions {
   bind: ListenAddress[];
   backlog: number;
-  /** How long an idle keep-alive connection stays open, in milliseconds. */
+  /**
+   * How long an idle keep-alive connection stays open, in milliseconds. Idle only: a handler at work,
+   * a body streaming either way, is never cut by it.
+   */
   keepaliveMs: number;
+  /** The limits and timeouts every request meets; the server enforces what it can, the same on every runtime. */
+  edge: HttpEdge;
+  /** Logs a client's fault (a malformed or oversized request, a slow or vanished client): one line, no stack. */
+  logClientError(message: string): void;
 }
 
 /** A server a worker runs with its runtime's native HTTP stack. */

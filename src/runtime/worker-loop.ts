@@ -247,7 +247,14 @@ export async function runWorker(host: WorkerHost): Promise<void> {
 
   try {
     void host.send({ type: "booting", step: "listen" });
-    server = await host.serve(handler, { bind: spec.bind, backlog: spec.backlog, keepaliveMs: spec.keepaliveMs });
+    server = await host.serve(handler, {
+      bind: spec.bind,
+      backlog: spec.backlog,
+      keepaliveMs: spec.keepaliveMs,
+      edge: spec.edge,
+      // A client's fault is not the app's: one line at info, never a stack at error.
+      logClientError: (message) => log.info(message),
+    });
   } catch (error) {
     clearInterval(heartbeat);
     if (error instanceof ListenError) {
