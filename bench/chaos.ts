@@ -53,7 +53,7 @@ async function main(args: string[]): Promise<number> {
   let failed = false;
   for (const runtime of options.runtimes) {
     const { report, exitCode } = await runOnRuntime(runtime, options);
-    process.stdout.write(formatReport(runtime, report, exitCode));
+    process.stdout.write(formatReport(runtime, report, options.interval, exitCode));
     if (exitCode !== 0 || report.masterDied) failed = true;
   }
   return failed ? 1 : 0;
@@ -120,13 +120,13 @@ async function startMaster(runtime: Runtime, port: number, workers: number): Pro
 }
 
 /** The figures of one runtime, as a few lines. */
-function formatReport(runtime: string, report: ChaosReport, exitCode: number | null): string {
+function formatReport(runtime: string, report: ChaosReport, intervalS: number, exitCode: number | null): string {
   const refills = report.kills.flatMap((kill) => (kill.refillMs === undefined ? [] : [kill.refillMs]));
   const notRefilled = report.kills.length - refills.length;
   const hung = report.failures.filter((f) => /timed out/.test(f.message)).length;
   const perKill = report.kills.length ? report.failures.length / report.kills.length : 0;
   return [
-    `${runtime}: ${report.kills.length} kills in ${(report.elapsedMs / 1000).toFixed(1)} s`,
+    `${runtime}: ${report.kills.length} kills, one every ${intervalS} s`,
     `  requests ok ${report.ok}, failed ${report.failures.length} (${hung} of them timed out after 5 s), ` +
     `bound ${report.failureBound}; failures per kill ${perKill.toFixed(2)}`,
     `  refill ms p50 ${percentile(refills, 50)}, p95 ${percentile(refills, 95)}, max ${Math.max(...refills)}` +
