@@ -303,3 +303,35 @@ describe("bounds", () => {
     expect(runtime.spawned).toHaveLength(3 * SPAWN_BATCH);
   });
 });
+
+describe("dismissing a worker that may already listen", () => {
+  it("drains, not stops, a worker that said it is starting to listen, when the pool shrinks", async () => {
+    const { runtime, sup } = start({ workers: 2, timeout: 0 });
+    await sup.start();
+    runtime.worker(2).ready();
+    // Worker 1, the oldest and so the one to go, listens, but its `ready` has not reached the master yet.
+    runtime.worker(1).heartbeat().message({ type: "booted" }).message({ type: "booting", step: "listen" });
+    sup.scale(1);
+    expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+  });
+
+  it("still stops a worker that is loading its app", async () => {
+    const { runtime, sup } = start({ workers: 2, timeout: 0 });
+    await sup.start();
+    runtime.worker(2).ready();
+    runtime.worker(1).heartbeat().message({ type: "booting", step: "import" });
+    sup.scale(1);
+    expect(runtime.worker(1).sent).toEqual([{ type: "stop" }]);
+  });
+
+  it("drains the new generation's listening workers when a reload is abandoned", async () => {
+    const { runtime, sup } = start({ workers: 2, timeout: 0 });
+    await sup.start();
+    runtime.readyAll();
+    runtime.signal("SIGHUP");
+    runtime.worker(4).heartbeat().message({ type: "booted" }).message({ type: "booting", step: "listen" });
+    runtime.worker(3).message({ type: "boot-error", kind: "app-load", message: "boom" }).exit({ code: 4 });
+    expect(runtime.worker(4).sent).toEqual([{ type: "drain" }]);
+  });
+});
+

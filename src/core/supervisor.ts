@@ -541,7 +541,7 @@ export class Supervisor {
     this.#log.error(`Reload abandoned: ${why}; ${old.length} worker(s) keep serving`);
     for (const worker of old) worker.retiring = false;
     for (const worker of this.#table.active()) {
-      if (worker.generation === reload.generation && worker.state === "booting") this.#commands.stopNow(worker);
+      if (worker.generation === reload.generation && worker.state === "booting") this.#dismiss(worker);
     }
     this.#reload = NO_RELOAD;
     this.#config = reload.before.config;
@@ -600,11 +600,12 @@ export class Supervisor {
   }
 
   /**
-   * Asks a worker to go. One serving, or a spare whose app is set up, drains, so its teardown() runs;
-   * one still booting is stopped.
+   * Asks a worker to go. One that has set up its app (serving, a spare, or about to listen) drains, so
+   * no connection handed to it is dropped and its teardown() runs; one still loading is stopped. A
+   * worker may already listen before its `ready` arrives: stopping it then would drop what it accepted.
    */
   #dismiss(worker: WorkerRecord): void {
-    const setUp = worker.state === "ready" || (worker.spare && worker.bootedAt !== undefined);
+    const setUp = worker.state === "ready" || worker.bootedAt !== undefined || worker.bootStep === "listen";
     if (setUp) this.#commands.drain(worker);
     else this.#commands.stopNow(worker);
   }
