@@ -6,7 +6,7 @@ import { formatAccessTime } from "../core/access-log-format.ts";
 import type { FromWorker, ToWorker, WorkerSpec } from "../core/protocol.ts";
 import type { FetchHandler } from "./app.ts";
 import { ListenError, type WorkerHost, type WorkerServer } from "./worker-host.ts";
-import { PARENT_LOST_EXIT_MS, PARENT_LOST_GRACE_MS, runWorker } from "./worker-loop.ts";
+import { PARENT_LOST_EXIT_MS, PARENT_LOST_GRACE_MS, runWorker, STOP_ROUND_TRIP_MS } from "./worker-loop.ts";
 import { DEFAULTS } from "../core/config.ts";
 import { buildHttpEdge } from "../core/worker-spec.ts";
 
@@ -55,6 +55,7 @@ class FakeHost implements WorkerHost {
   readonly pid = 4242;
 
   roundTrip(): Promise<void> {
+    this.events.push("round-trip");
     return Promise.resolve();
   }
   send(message: FromWorker): Promise<void> {
@@ -269,6 +270,7 @@ describe("runWorker", () => {
       await runWorker(host);
       if (how === "stop") host.message({ type: "stop" });
       else host.signal(how);
+      await settle();
       expect(host.events.at(-1), how).toBe("exit 0");
     }
   });
@@ -287,7 +289,20 @@ describe("runWorker", () => {
       host.message({ type: "stop" });
       await settle();
       expect(order).toEqual(["setup"]);
-      expect(host.events).toEqual(["booted", "listen", "ready", "exit 0"]);
+      // It closes its server and hears from the master first, so no connection handed over meanwhile is lost.
+      expect(host.events).toEqual(["booted", "listen", "ready", "close", "round-trip", "exit 0"]);
+    });
+
+    it("exits after STOP_ROUND_TRIP_MS even if the master never answers its ping", async () => {
+      const host = new FakeHost(SPEC, okApp);
+      host.roundTrip = () => new Promise(() => {});
+      await runWorker(host);
+      host.message({ type: "stop" });
+      await settle();
+      expect(host.events.at(-1)).toBe("close");
+      vi.advanceTimersByTime(STOP_ROUND_TRIP_MS);
+      await settle();
+      expect(host.events.at(-1)).toBe("exit 0");
     });
 
     it("tears down, then exits, as a spare waiting to serve", async () => {

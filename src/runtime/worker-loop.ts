@@ -23,6 +23,12 @@ export const PARENT_LOST_GRACE_MS = 750;
  * outlives its master by more than 1.5 s: the promise is 2 s.
  */
 export const PARENT_LOST_EXIT_MS = 1_000;
+/**
+ * How long a serving worker told to stop waits, after closing its server, for the master to answer a
+ * ping. Until then the master may still be handing it a connection (Node's cluster round-robin); once
+ * the answer is in, every connection sent before it has arrived and been refused back to the master.
+ */
+export const STOP_ROUND_TRIP_MS = 500;
 
 /**
  * `loading`: importing the app and running its setup. `booted`: set up, not serving yet (a spare
@@ -113,7 +119,14 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   // loading its app exits at once: its setup has not finished, so there is nothing to tear down.
   const stop = () => {
     if (state === "booted") drain();
+    else if (state === "serving") void stopServing();
     else stopNow();
+  };
+  // A quick stop abandons requests in progress, never a connection the master is still handing over.
+  const stopServing = async () => {
+    server?.close();
+    await Promise.race([host.roundTrip(), new Promise((resolve) => setTimeout(resolve, STOP_ROUND_TRIP_MS))]);
+    stopNow();
   };
 
   let startServing: () => void = () => {};
