@@ -22,6 +22,11 @@ export interface ServeOptions {
   edge: HttpEdge;
   /** Logs a client's fault (a malformed or oversized request, a slow or vanished client): one line, no stack. */
   logClientError(message: string): void;
+  /**
+   * Logs the app's fault that the server meets after the handler has returned (a response header it
+   * cannot send, a body stream that fails): one line at error, the stack included.
+   */
+  logAppError(message: string): void;
 }
 
 /** A server a worker runs with its runtime's native HTTP stack. */

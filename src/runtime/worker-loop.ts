@@ -267,6 +267,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       edge: spec.edge,
       // A client's fault is not the app's: one line at info, never a stack at error.
       logClientError: (message) => log.info(message),
+      logAppError: (message) => log.error(message),
     });
   } catch (error) {
     clearInterval(heartbeat);
