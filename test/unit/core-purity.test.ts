@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { skipRegexLiteral } from "../support/skip-regex-literal.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CORE = join(ROOT, "src", "core");
@@ -67,17 +68,9 @@ function stripComments(source: string): string {
       i = j + 1;
       lastSignificant = c;
     } else if (c === "/" && (lastSignificant === "" || "(,=:[!&|?{};+-*%<>~^".includes(lastSignificant))) {
-      // A regular expression literal: skip to its closing slash, minding character classes.
-      let j = i + 1;
-      let inClass = false;
-      while (j < source.length && source[j] !== "\n" && (inClass || source[j] !== "/")) {
-        if (source[j] === "\\") j++;
-        else if (source[j] === "[") inClass = true;
-        else if (source[j] === "]") inClass = false;
-        j++;
-      }
-      out += source.slice(i, j + 1);
-      i = j + 1;
+      const end = skipRegexLiteral(source, i);
+      out += source.slice(i, end);
+      i = end;
       lastSignificant = "/";
     } else {
       out += c;

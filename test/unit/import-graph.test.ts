@@ -16,6 +16,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { skipRegexLiteral } from "../support/skip-regex-literal.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -73,15 +74,7 @@ function tokenize(source: string): Token[] {
       i = skipTemplate(source, i);
       tokens.push({ kind: "string", text: "" });
     } else if (c === "/" && regexMayStart()) {
-      let j = i + 1;
-      let inClass = false;
-      while (j < source.length && source[j] !== "\n" && (inClass || source[j] !== "/")) {
-        if (source[j] === "\\") j++;
-        else if (source[j] === "[") inClass = true;
-        else if (source[j] === "]") inClass = false;
-        j++;
-      }
-      i = j + 1;
+      i = skipRegexLiteral(source, i);
       while (i < source.length && /[a-z]/.test(source[i]!)) i++;
       tokens.push({ kind: "string", text: "" });
     } else if (/[\w$]/.test(c)) {
