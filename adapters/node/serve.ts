@@ -1,6 +1,9 @@
 /**
  * Serving a fetch handler with `node:http`, through `@hono/node-server`'s request listener, with a
- * drain that loses no request.
+ * drain that loses no request, behind mgr's HTTP edge: the head limits and the strictness Node's
+ * parser lacks are checked before a Request is built, Node's own bounds (head size, head timeout,
+ * idle keep-alive) are set from the edge, and what Node and the library would answer or print by
+ * themselves (parse errors, a response the app made wrong) is answered properly and logged through mgr.
  *
  * @module
  */
@@ -14,6 +17,12 @@ import { ListenError } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
+import { CLIENT_ERROR_RESPONSES, classifyClientError } from "./client-error.ts";
+import { nodeEdgeOptions } from "./edge-options.ts";
+import { edgeResponseClass, seal } from "./edge-response.ts";
+import { checkHead, forbiddenTrailer } from "./head-limits.ts";
+import { interceptHonoConsole } from "./hono-failures.ts";
+import { describeRequest } from "./log-text.ts";
 
 
 interface Connection {
@@ -39,6 +48,12 @@ export async function serveNode(
   roundTrip: () => Promise<void> = () => Promise.resolve(),
 ): Promise<WorkerServer> {
   const listener = getRequestListener(handler);
+  interceptHonoConsole();
+  const { edge, logClientError, logAppError } = options;
+  const nodeOptions = nodeEdgeOptions(edge, options.keepaliveMs);
+  const EdgeResponse = edgeResponseClass((request, error) => {
+    logAppError(`Error writing the response to ${describeRequest(request)}: ${stackOf(error)}`);
+  });
   const connections = new Set<Connection>();
   let draining = false;
   let onEmpty: (() => void) | undefined;
@@ -78,17 +93,55 @@ export async function serveNode(
       response[CONNECTION] = connection;
       if (connection.idleTimer) clearTimeout(connection.idleTimer);
     }
-    if (draining) response.setHeader("Connection", "close");
     response.on("close", onResponseClose);
+    const rejection = checkHead(request, edge);
+    if (rejection !== undefined) return refuse(request, response, rejection.status, rejection.reason);
+    if (draining) response.setHeader("Connection", "close");
+    // Node's parser takes Host in a trailer; only a chunked body has one.
+    if (request.headers["transfer-encoding"] !== undefined) watchTrailers(request, response);
     void listener(request, response);
+  };
+
+  const refuse = (request: IncomingMessage, response: ServerResponse, status: number, reason: string) => {
+    logClientError(`Invalid request from ${peerOf(request.socket)}: ${reason}; answered ${status}`);
+    response.writeHead(status, { connection: "close", "content-length": 0 });
+    response.end();
+  };
+
+  const watchTrailers = (request: IncomingMessage, response: ServerResponse) => {
+    request.once("end", () => {
+      const name = forbiddenTrailer(request.rawTrailers);
+      if (name === undefined) return;
+      // Before the app's body read resolves: the app may still answer, into a sealed response.
+      if (response.headersSent) {
+        logClientError(`Invalid request from ${peerOf(request.socket)}: ${name} in the trailer; closed`);
+        response.destroy();
+        return;
+      }
+      refuse(request, response, 400, `${name} in the trailer`);
+      seal(response);
+    });
+  };
+
+  const onClientError = (error: Error, socket: Socket & { _httpMessage?: ServerResponse | null }) => {
+    const answer = classifyClientError(error, edge.headersTimeoutMs);
+    if (answer.reason !== null) {
+      logClientError(`Invalid request from ${peerOf(socket)}: ${answer.reason}${answer.status ? `; answered ${answer.status}` : ""}`);
+    }
+    // As Node's default does: answer unless a response to this connection has begun.
+    if (answer.status !== null && socket.writable && !socket._httpMessage?.headersSent) {
+      socket.write(CLIENT_ERROR_RESPONSES[answer.status]);
+    }
+    socket.destroy();
   };
 
   const servers: Server[] = [];
   try {
     for (const address of options.bind) {
-      const server = createServer(onRequest);
-      server.keepAliveTimeout = options.keepaliveMs;
+      const server = createServer({ ...nodeOptions, ServerResponse: EdgeResponse }, onRequest);
+      server.maxHeadersCount = nodeOptions.maxHeadersCount;
       server.on("connection", onConnection);
+      server.on("clientError", onClientError);
       servers.push(server);
       await listen(server, address, options.backlog);
     }
@@ -135,4 +188,12 @@ function listen(server: Server, address: ListenAddress, backlog: number): Promis
       resolve();
     });
   });
+}
+
+function peerOf(socket: Socket | null | undefined): string {
+  return socket?.remoteAddress ?? "an unknown peer";
+}
+
+function stackOf(error: unknown): string {
+  return error instanceof Error ? error.stack ?? error.message : String(error);
 }
