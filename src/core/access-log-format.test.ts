@@ -130,6 +130,41 @@ describe("compileAccessLogFormat", () => {
   });
 });
 
+describe("compileAccessLogFormat, on what a client sent", () => {
+  // A client controls the request line, its headers and a Basic user name: none may forge a line or
+  // close a quoted field early.
+  const hostile = () =>
+    entry({
+      request: new Request("http://example.com/a%0Ab?x=%22", {
+        headers: {
+          authorization: `Basic ${btoa('eve\n10.0.0.1 - root "GET /admin":pw')}`,
+          referer: 'http://x/" 200 0 "forged',
+          "user-agent": "ua\x7f\x1b[31mred",
+          "x-request-id": 'id"\\',
+        },
+      }),
+      remoteAddress: "10.0.0.7",
+    });
+
+  it("escapes control characters, quotes and backslashes in every atom that comes from the request", () => {
+    const line = format(`${DEFAULT_ACCESS_LOG_FORMAT} %({x-request-id}i)s`, hostile());
+    expect(line).not.toMatch(/[\x00-\x1f\x7f]/);
+    expect(line).toContain('eve\\n10.0.0.1 - root \\"GET /admin\\"');
+    expect(line).toContain('"http://x/\\" 200 0 \\"forged"');
+    expect(line).toContain('"ua\\x7f\\x1b[31mred"');
+    expect(line).toContain('id\\"\\\\');
+  });
+
+  it("keeps the percent-encoding of the URL as it came", () => {
+    expect(format("%(r)s|%(U)s|%(q)s", hostile())).toBe("GET /a%0Ab?x=%22 HTTP/1.1|/a%0Ab|x=%22");
+  });
+
+  it("logs a request whose URL is relative (Bun, HTTP/1.0 without Host) instead of throwing", () => {
+    const request = { url: "/p?q=1", method: "GET", headers: new Headers() } as unknown as Request;
+    expect(format("%(r)s %(U)s %(q)s", entry({ request }))).toBe("GET /p?q=1 HTTP/1.1 /p q=1");
+  });
+});
+
 describe("formatAccessTime", () => {
   it("formats local time in the Common Log Format, zero-padded", () => {
     const ms = new Date(2026, 0, 2, 3, 4, 5).getTime();

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { escapeLogText } from "./log-escape.ts";
 import { formatTimestamp } from "./logger.ts";
 
 /** What is known of one request when its response is ready. */
@@ -27,8 +28,17 @@ type Atom = (entry: AccessEntry) => string;
 
 const dash = (value: string | null | undefined) => (value === null || value === undefined || value === "" ? "-" : value);
 
+/** What a client sent: escaped (see log-escape.ts), a dash when absent. */
+const sent = (value: string | null | undefined) => escapeLogText(dash(value));
+
 function url(entry: AccessEntry): URL {
-  return new URL(entry.request.url);
+  // Bun gives an HTTP/1.0 request without Host a relative URL; its line is logged all the same.
+  return new URL(entry.request.url, "http://localhost");
+}
+
+function requestLine(entry: AccessEntry): string {
+  const { pathname, search } = url(entry);
+  return escapeLogText(`${entry.request.method} ${pathname}${search} ${protocol(entry)}`);
 }
 
 function protocol(entry: AccessEntry): string {
@@ -51,20 +61,20 @@ function bodyLength(response: Response): string | undefined {
 
 /** The atoms, by letter, with Gunicorn's meaning. */
 const ATOMS: Record<string, Atom> = {
-  h: (e) => dash(e.remoteAddress),
+  h: (e) => sent(e.remoteAddress),
   l: () => "-",
-  u: (e) => dash(basicAuthUser(e.request)),
+  u: (e) => sent(basicAuthUser(e.request)),
   t: (e) => `[${formatAccessTime(e.startedAt)}]`,
-  r: (e) => `${e.request.method} ${url(e).pathname}${url(e).search} ${protocol(e)}`,
-  m: (e) => e.request.method,
-  U: (e) => url(e).pathname,
-  q: (e) => url(e).search.slice(1),
+  r: requestLine,
+  m: (e) => escapeLogText(e.request.method),
+  U: (e) => escapeLogText(url(e).pathname),
+  q: (e) => escapeLogText(url(e).search.slice(1)),
   H: protocol,
   s: (e) => String(e.response.status),
   B: (e) => bodyLength(e.response) ?? "0",
   b: (e) => dash(bodyLength(e.response)),
-  f: (e) => dash(e.request.headers.get("referer")),
-  a: (e) => dash(e.request.headers.get("user-agent")),
+  f: (e) => sent(e.request.headers.get("referer")),
+  a: (e) => sent(e.request.headers.get("user-agent")),
   T: (e) => String(Math.floor(e.durationMicros / 1_000_000)),
   M: (e) => String(Math.floor(e.durationMicros / 1_000)),
   D: (e) => String(Math.round(e.durationMicros)),
@@ -77,7 +87,8 @@ export const ACCESS_LOG_ATOMS = Object.keys(ATOMS);
 
 /**
  * Compiles a Gunicorn access log format (`%(h)s "%(r)s" %({x-request-id}i)s`) into a function that
- * formats one entry.
+ * formats one entry. What a client sent (the request line, its headers, a Basic user, a forwarded
+ * address) and the response's headers are escaped, so no request can forge or break a line.
  *
  * @throws {RangeError} naming an atom that does not exist.
  */
@@ -92,9 +103,9 @@ export function compileAccessLogFormat(format: string): (entry: AccessEntry) => 
       const key = name.toLowerCase();
       parts.push(
         kind === "i"
-          ? (e) => dash(e.request.headers.get(key))
+          ? (e) => sent(e.request.headers.get(key))
           : kind === "o"
-          ? (e) => dash(e.response.headers.get(key))
+          ? (e) => sent(e.response.headers.get(key))
           : (e) => dash(e.env[name]),
       );
     } else {
