@@ -34,6 +34,13 @@ export interface BunServer {
   stop(closeActiveConnections?: boolean): Promise<void>;
   /** The client's address for a request this server is handling. */
   requestIP(request: Request): { address: string; port: number } | null;
+  /**
+   * Sets the idle timeout, in seconds (0: none), of the connection `request` came on; does nothing
+   * once the response to `request` is done. The value stays with the connection.
+   */
+  timeout(request: Request, seconds: number): void;
+  /** How many requests this server has in flight: handlers at work, bodies streaming either way. */
+  readonly pendingRequests: number;
 }
 
 /** Options of `Bun.serve` that the adapter passes. */
@@ -43,8 +50,12 @@ export interface BunServeOptions {
   reusePort: boolean;
   /** Seconds an idle connection stays open; 0 disables the timeout; at most 255. */
   idleTimeout: number;
+  /** Largest request body in bytes (Content-Length or chunked); Bun answers 413 over it. 0 refuses every body. */
+  maxRequestBodySize: number;
   development: boolean;
   fetch(request: Request, server: BunServer): Response | Promise<Response>;
+  /** Answers for an error thrown or rejected by `fetch`; without it Bun prints the error. */
+  error(error: unknown): Response;
 }
 
 /** An error `Bun.serve` throws when it cannot listen. */

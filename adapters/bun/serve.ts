@@ -1,6 +1,8 @@
 /**
  * Serving a fetch handler with `Bun.serve`, one SO_REUSEPORT listener per address, with a drain that
- * loses no request.
+ * loses no request, behind mgr's HTTP edge: the head limits Bun lacks are checked from the URL (the
+ * head's byte bound is the worker's `--max-http-header-size`, see spawn.ts), the body limit is Bun's
+ * own, and `--keepalive` bounds idle connections only.
  *
  * @module
  */
@@ -13,11 +15,11 @@ import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.t
 import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
 import type { BunGlobal, BunListenError, BunServer } from "./bun-api.ts";
+import { refuseBadHeads } from "./head-check.ts";
+import { bunMaxRequestBodySize } from "./head-limits.ts";
+import { bunIdleTimeout, idleTimeoutOnlyWhenIdle } from "./idle-timeout.ts";
 
 declare const Bun: Pick<BunGlobal, "serve">;
-
-/** Bun's longest idle timeout, in seconds. */
-const MAX_IDLE_TIMEOUT_S = 255;
 
 /** Serves `handler` on every address of `options.bind`; rejects with a {@linkcode ListenError}. */
 export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer> {
@@ -27,10 +29,18 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
   // The server goes to the app as the second argument, as under `Bun.serve` itself (Hono's
   // getConnInfo reads the client address through it).
   const fetch = closeConnectionsWhileDraining(handler, () => draining);
+  const { edge, logClientError, logAppError } = options;
 
   // `options.backlog` cannot be honoured: Bun.serve has no such option and listens with a backlog of
   // 512 (uSockets' fixed value, seen with `ss -ltn` on Bun 1.4.5).
-  const idleTimeout = options.keepaliveMs === 0 ? 0 : Math.min(MAX_IDLE_TIMEOUT_S, Math.ceil(options.keepaliveMs / 1000));
+  const idleTimeout = bunIdleTimeout(options.keepaliveMs);
+  const maxRequestBodySize = bunMaxRequestBodySize(edge.limitRequestBody);
+  // Bun calls it for what a handler throws, which the worker loop catches before: what is left is a
+  // fault of the server's own code. Without it Bun prints the error and a code frame to stderr.
+  const error = (failure: unknown): Response => {
+    logAppError(`Error serving a request: ${failure instanceof Error ? failure.stack ?? failure.message : String(failure)}`);
+    return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain" } });
+  };
   const servers: BunServer[] = [];
   for (const address of options.bind) {
     if (isUnixAddress(address)) {
@@ -39,7 +49,18 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
     }
     const { host, port } = address;
     try {
-      servers.push(Bun.serve({ hostname: host, port, reusePort: true, idleTimeout, development: false, fetch }));
+      // One idle guard per server: it sweeps that server's requests.
+      const guarded = refuseBadHeads(idleTimeoutOnlyWhenIdle(fetch, idleTimeout), edge, logClientError);
+      servers.push(Bun.serve({
+        hostname: host,
+        port,
+        reusePort: true,
+        idleTimeout,
+        maxRequestBodySize,
+        development: false,
+        fetch: guarded,
+        error,
+      }));
     } catch (error) {
       for (const server of servers) void server.stop(true);
       const reason = describeListenError(error as BunListenError);

@@ -15,6 +15,7 @@ import type { WorkerHandle } from "../../src/core/runtime.ts";
 import { reportAfterChannelClose } from "../../src/runtime/channel-close.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
 import type { BunGlobal } from "./bun-api.ts";
+import { bunMaxHeaderSize } from "./head-limits.ts";
 
 declare const Bun: Pick<BunGlobal, "spawn">;
 
@@ -28,7 +29,10 @@ export function spawnBunWorker(spec: WorkerSpec): WorkerHandle {
   const closed = new Promise<void>((resolve) => (channelClosed = resolve));
   // IPC messages are delivered from the event loop, never during this call, so a listener added
   // right after spawnBunWorker returns sees the first message.
-  const child = Bun.spawn([process.execPath, WORKER_ENTRY], {
+  // Bun's only bound on a request head is this flag (no option of Bun.serve, no variable): the head
+  // limits set it, and Bun answers 431 over it.
+  const headBound = `--max-http-header-size=${bunMaxHeaderSize(spec.edge)}`;
+  const child = Bun.spawn([process.execPath, headBound, WORKER_ENTRY], {
     env: { ...process.env, ...workerSpecEnv(spec) },
     stdio: ["inherit", "inherit", "inherit"],
     ipc(message) {
