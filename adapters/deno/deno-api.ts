@@ -38,6 +38,8 @@ export interface DenoServeOptions {
   /** Aborting it closes every connection at once (a forceful shutdown). */
   signal?: AbortSignal;
   onListen?: (address: { hostname: string; port: number }) => void;
+  /** Answers for a handler that failed, and hears of a response stream that failed; prints nothing itself. */
+  onError?: (error: unknown) => Response | Promise<Response>;
   handler: (request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>;
 }
 
@@ -49,20 +51,48 @@ export interface DenoHttpServer {
   shutdown(): Promise<void>;
 }
 
-/** A C function's signature for `Deno.dlopen`: integers and pointers to buffers in, an integer out. */
+/**
+ * A C function's signature for `Deno.dlopen`: integers, sizes and pointers to buffers in, an integer
+ * (or a signed size, which Deno may hand back as a bigint) out.
+ */
 export interface DenoForeignFunction {
-  parameters: ("i32" | "buffer")[];
-  result: "i32";
+  parameters: ("i32" | "usize" | "buffer")[];
+  result: "i32" | "isize";
 }
 
 /** A library opened with `Deno.dlopen`, with the symbols it was opened with. */
 export interface DenoDynamicLibrary {
-  symbols: Record<string, ((...args: (number | ArrayBufferView)[]) => number) | undefined>;
+  symbols: Record<string, ((...args: (number | ArrayBufferView)[]) => number | bigint) | undefined>;
+}
+
+/** A TCP address as Deno reports it. */
+export interface DenoNetAddr {
+  hostname: string;
+  port: number;
+}
+
+/** A TCP connection accepted by a {@linkcode DenoListener}. */
+export interface DenoConn {
+  localAddr: DenoNetAddr;
+  remoteAddr: DenoNetAddr;
+  close(): void;
 }
 
 /** A listener from `Deno.listen`. */
 export interface DenoListener {
+  addr: DenoNetAddr;
+  /** Rejects once the listener is closed or its socket stops listening. */
+  accept(): Promise<DenoConn>;
   close(): void;
+}
+
+/** The options of `Deno.listen` used here. */
+export interface DenoListenOptions {
+  hostname: string;
+  port: number;
+  /** Needs `--unstable-net`. */
+  reusePort?: boolean;
+  tcpBacklog?: number;
 }
 
 /** The parts of the `Deno` namespace used by this adapter. */
@@ -73,7 +103,7 @@ export interface DenoApi {
   execPath(): string;
   addSignalListener(signal: DenoSignal, handler: () => void): void;
   removeSignalListener(signal: DenoSignal, handler: () => void): void;
-  listen(options: { hostname: string; port: number }): DenoListener;
+  listen(options: DenoListenOptions): DenoListener;
   statSync(path: string): { isFile: boolean };
   readDirSync(path: string): Iterable<{ name: string }>;
   readLinkSync(path: string): string;

@@ -1,18 +1,19 @@
 /**
- * Stopping a `Deno.serve` listener from accepting, without `server.shutdown()`, on Linux.
+ * Stopping a worker's listener from accepting without closing a connection, on Linux.
  *
  * `Deno.serve` owns its listening socket and shows no file descriptor for it, and its one way to
  * stop accepting, `shutdown()`, also closes at once the connections it has accepted but not yet read
  * (`ext/http/http_next.rs`), so a connection accepted in the instant before is reset unanswered.
- * The kernel can stop the listener alone: `shutdown(fd, SHUT_RD)` on a listening TCP socket
- * unhashes it, so no new connection is routed to it, and with `net.ipv4.tcp_migrate_req=1` moves
- * the connections waiting in its accept queue to another listener of the SO_REUSEPORT group. Deno's
- * accept loop then fails (EINVAL) and ends, while the connections it accepted live on and send
- * their requests, which `shutdown()` later waits for instead of closing them unread.
+ * (The worker's own `Deno.listen` listener, connection-server.ts, shows no descriptor either, and is
+ * stopped the same way, the one measured to lose nothing.) The kernel can stop the listener alone:
+ * `shutdown(fd, SHUT_RD)` on a listening TCP socket unhashes it, so no new connection is routed to
+ * it, and with `net.ipv4.tcp_migrate_req=1` moves the connections waiting in its accept queue to
+ * another listener of the SO_REUSEPORT group. The accept loop (Deno's or the worker's) then fails
+ * with EINVAL and ends, while the connections it accepted live on and send their requests.
  *
- * The socket is told apart as one that appeared in `/proc/self/fd` while `Deno.serve` ran (it
- * listens before it returns) and that listens when the drain comes (`getsockopt(SO_ACCEPTCONN)`);
- * `getsockopt(2)` and `shutdown(2)` are called through FFI (stable in Deno 2; workers run with `-A`),
+ * The socket is told apart as one that appeared in `/proc/self/fd` while the listener was made
+ * (`Deno.serve` listens before it returns) and that listens when the drain comes
+ * (`getsockopt(SO_ACCEPTCONN)`); `getsockopt(2)` and `shutdown(2)` are called through FFI (libc.ts),
  * loaded at the first drain. Not through `/proc/net/tcp`: it lists every TIME_WAIT socket of the
  * host, tens of thousands under a load of new connections, and reading it took 25 ms and more, on
  * the path of a spare worker taking over. Measured with bench/recycle-loss.ts.
@@ -21,7 +22,7 @@
  */
 
 import { Deno } from "./deno-api.ts";
-import type { DenoDynamicLibrary } from "./deno-api.ts";
+import { openLibc } from "./libc.ts";
 
 /** `shutdown(2)`'s `how` that stops receiving: on a listening socket, stops listening. */
 const SHUT_RD = 0;
@@ -81,20 +82,4 @@ function socketInode(fd: number): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-let libc: DenoDynamicLibrary | null | undefined;
-
-function openLibc(): DenoDynamicLibrary | undefined {
-  if (libc === undefined) {
-    try {
-      libc = Deno.dlopen("libc.so.6", {
-        getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
-        shutdown: { parameters: ["i32", "i32"], result: "i32" },
-      });
-    } catch {
-      libc = null; // No glibc or no FFI: the drain goes on as it did before, losing what it did.
-    }
-  }
-  return libc ?? undefined;
 }

@@ -1,24 +1,20 @@
 /**
- * Serving a fetch handler with `Deno.serve`, one SO_REUSEPORT listener per address, with a drain
- * that loses no request.
+ * Serving a fetch handler on Deno, one SO_REUSEPORT listener per address, with the HTTP edge and a
+ * drain that loses no request.
  *
- * `Deno.serve` shows requests, not connections, and its one way to stop accepting, `shutdown()`,
- * also closes at once every connection that is not in the middle of a request (measured: the FIN
- * leaves within a millisecond): an idle keep-alive connection, racing its client's next request, and
- * a connection accepted an instant before, whose first request has not been read yet. Nor does
- * Deno's HTTP/1.1 server close a connection after a response that says `Connection: close`: it
- * sends the header as is and leaves the closing to the client, which every HTTP/1.1 client does.
+ * Two ways, chosen once per worker:
+ * - One connection at a time (connection-server.ts), whenever this Deno has the internal API for it
+ *   (deno-internal.ts) and a connection bound is on (`headersTimeout` or `keepalive` above 0, the
+ *   defaults): slow, silent and idle clients are closed, and a connection is closed after an error
+ *   answer that says `Connection: close`.
+ * - `Deno.serve`, otherwise: its accept loop runs in Rust, ~10 µs of CPU cheaper per connection, but
+ *   it shows requests, not connections, so it bounds nothing about one: a client that never sends a
+ *   request, sends its head a byte at a time, or idles between requests keeps its connection as long
+ *   as it likes, and an error answer does not close it. Behind a proxy that bounds its clients (nginx:
+ *   deploy/nginx/), `--headers-timeout 0 --keepalive 0` asks for this way.
  *
- * So the drain stops the listeners from accepting first, with `shutdown(2)` on their sockets (see
- * listening-socket.ts; the kernel hands their queued connections to the other workers), and marks
- * every response from then on `Connection: close`, so busy clients close their connections
- * themselves after their next response. After a short grace, in which the connections accepted last
- * send their first request, `server.shutdown()` closes the connections that stayed idle all along
- * and waits for the requests in flight. Measured with bench/recycle-loss.ts (2 workers recycling
- * every 300 requests): calling `shutdown()` alone after the grace lost 1.2 requests per swap to
- * clients that open a connection per request, and 0.03 to keep-alive clients; see BENCHMARKS.md for
- * this drain's figures. Where the socket cannot be stopped (no `/proc`, no glibc), the drain goes on
- * without it and loses what `shutdown()` alone loses.
+ * Both check each request head the same way (head-checks.ts) and report what Deno would print by
+ * itself (a response stream that fails) through mgr's logger.
  *
  * @module
  */
@@ -30,42 +26,89 @@ import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
+import { serveConnections } from "./connection-server.ts";
+import type { WorkerListener } from "./connection-server.ts";
 import { Deno } from "./deno-api.ts";
-import type { DenoHttpServer } from "./deno-api.ts";
+import type { DenoHttpServer, DenoServeHandlerInfo } from "./deno-api.ts";
+import { findConnectionServing } from "./deno-internal.ts";
+import { checkHead, fallbackPrefix, refusalResponse } from "./head-checks.ts";
 import { findNewSockets, findOpenSockets, stopAccepting } from "./listening-socket.ts";
 import type { OpenSocket } from "./listening-socket.ts";
 
-/**
- * Serves `handler` on every address of `options.bind`; rejects with a {@linkcode ListenError}.
- *
- * `options.keepaliveMs` has no effect: `Deno.serve` has no idle timeout to set, and keeps a
- * keep-alive connection open until the client closes it.
- */
+/** Serves `handler` on every address of `options.bind`; rejects with a {@linkcode ListenError}. */
 export async function serveDeno(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer> {
+  for (const address of options.bind) {
+    if (isUnixAddress(address)) throw new ListenError(address, UNIX_SOCKETS_UNSUPPORTED);
+  }
+  const serving = findConnectionServing();
+  const bounded = options.edge.headersTimeoutMs > 0 || options.keepaliveMs > 0;
+  if (serving === undefined || !bounded) return serveWithDenoServe(handler, options);
+  return serveConnections(listen(options), handler, options, serving);
+}
+
+/** Listens on every address of `options.bind` with SO_REUSEPORT; closes what it opened if one fails. */
+function listen(options: ServeOptions): WorkerListener[] {
+  const listeners: WorkerListener[] = [];
+  for (const address of options.bind) {
+    if (isUnixAddress(address)) continue; // refused above
+    try {
+      const before = findOpenSockets();
+      const listener = Deno.listen({
+        hostname: address.host,
+        port: address.port,
+        // Every worker listens on the port itself and the kernel spreads connections across them.
+        reusePort: true,
+        tcpBacklog: options.backlog,
+      });
+      listeners.push({ listener, sockets: findNewSockets(before) });
+    } catch (error) {
+      for (const { listener } of listeners) listener.close();
+      throw new ListenError(address, describeListenError(error));
+    }
+  }
+  return listeners;
+}
+
+/**
+ * Serves with `Deno.serve`. Its one way to stop accepting, `shutdown()`, also closes at once every
+ * connection that is not in the middle of a request (measured: the FIN leaves within a millisecond),
+ * including one accepted an instant before, whose first request has not been read yet. So the drain
+ * stops the listeners with `shutdown(2)` first (listening-socket.ts), marks every response from then
+ * on `Connection: close`, and calls `shutdown()` after a short grace.
+ */
+async function serveWithDenoServe(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer> {
+  const { edge, logClientError, logAppError } = options;
   let draining = false;
   let drained: Promise<void> | undefined;
   const serveHandler = closeConnectionsWhileDraining(handler, () => draining);
 
   const servers: { server: DenoHttpServer; abort: AbortController; sockets: OpenSocket[] }[] = [];
   for (const address of options.bind) {
+    if (isUnixAddress(address)) continue; // refused above
     const abort = new AbortController();
-    if (isUnixAddress(address)) {
-      for (const { abort } of servers) abort.abort();
-      throw new ListenError(address, UNIX_SOCKETS_UNSUPPORTED);
-    }
     try {
+      const prefix = fallbackPrefix(address.host, address.port);
       // Deno.serve listens before it returns: the socket that appears meanwhile is its listener.
       const before = findOpenSockets();
       const server = Deno.serve({
         hostname: address.host,
         port: address.port,
-        // Every worker listens on the port itself and the kernel spreads connections across them.
         reusePort: true,
         tcpBacklog: options.backlog,
         signal: abort.signal,
         // Silences Deno's own "Listening on" line: the master logs its addresses once.
         onListen: () => {},
-        handler: serveHandler,
+        onError(error) {
+          logAppError(`Error serving a response: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+          return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain" } });
+        },
+        handler(request: Request, info: DenoServeHandlerInfo) {
+          const refusal = checkHead(request, edge.limitRequestLine, prefix);
+          if (refusal === undefined) return serveHandler(request, info);
+          const peer = info.remoteAddr;
+          logClientError(`Invalid request from ${peer.hostname}:${peer.port}: ${refusal.reason}; answered ${refusal.status}`);
+          return refusalResponse(refusal);
+        },
       });
       servers.push({ server, abort, sockets: findNewSockets(before) });
     } catch (error) {

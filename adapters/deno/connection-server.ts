@@ -1,0 +1,256 @@
+/**
+ * Serving a fetch handler on Deno one connection at a time, so that every connection has a clock.
+ *
+ * The worker accepts connections itself from a `Deno.listen({ reusePort })` listener and gives each
+ * one a server of its own (`serveHttpOnConnection`, deno-internal.ts) and a {@linkcode ConnectionWatch}:
+ * - a connection whose first request head has not arrived within `headersTimeout` is answered
+ *   `408 Request Timeout` and closed (timeout-answer.ts), as Node does;
+ * - one that stays idle for `keepalive` after a request is closed once nothing is in progress on it:
+ *   its server's `shutdown()` lets a response that is still streaming finish first, and no timer is
+ *   armed while a handler works, so neither a slow handler, a stream nor an upload is ever cut;
+ * - one whose response is an error that says `Connection: close` (a 413 before the body was read, a
+ *   refused head), or any response of a draining worker, is closed after that response: Deno's own
+ *   server leaves the closing to the client.
+ *
+ * Cost, measured with wrk (bench/, BENCHMARKS.md): per request, an increment and the head checks
+ * (head-checks.ts); per connection, ~10 µs more than `Deno.serve`, whose accept loop runs in Rust
+ * (30 -> 40 µs of CPU for a connection that carries one request; nothing for keep-alive clients).
+ *
+ * The drain stops the listeners with `shutdown(2)` (listening-socket.ts) so their queued connections
+ * move to the other workers, marks every later response `Connection: close` and closes its connection
+ * after it, and after a short grace closes the connections that stayed idle, waiting for the rest.
+ *
+ * @module
+ */
+
+import { realClock } from "../../src/runtime/real-clock.ts";
+import type { FetchHandler } from "../../src/runtime/app.ts";
+import { withConnectionClose } from "../../src/runtime/connection-close.ts";
+import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
+import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
+import { ConnectionWatch } from "./connection-watch.ts";
+import type { DenoConn, DenoListener, DenoNetAddr, DenoServeHandlerInfo } from "./deno-api.ts";
+import type { ConnectionHttpServer, ConnectionServing } from "./deno-internal.ts";
+import { checkHead, fallbackPrefix, refusalResponse } from "./head-checks.ts";
+import { stopAccepting } from "./listening-socket.ts";
+import type { OpenSocket } from "./listening-socket.ts";
+import { answerRequestTimeout } from "./timeout-answer.ts";
+
+/** A listener of this worker, with the sockets that are its listening socket (to stop it in a drain). */
+export interface WorkerListener {
+  listener: DenoListener;
+  sockets: OpenSocket[];
+}
+
+/** A connection being served. */
+interface Connection {
+  server: ConnectionHttpServer;
+  abort: AbortController;
+  watch: ConnectionWatch;
+  /** Closes the connection once its response in progress, if any, is complete. */
+  closeAfterResponse(): void;
+}
+
+/** Accept errors that say nothing about the listener: the worker waits and accepts again (as Go's net/http does). */
+const TRANSIENT_ACCEPT_ERROR = /\(os error (?:4|11|12|23|24|103|105)\)/;
+const MAX_ACCEPT_BACKOFF_MS = 1_000;
+
+/**
+ * Serves `handler` on `listeners` one connection at a time with `serving`. The listeners are the
+ * server's from now on: it closes them when it drains or closes.
+ */
+export function serveConnections(
+  listeners: WorkerListener[],
+  handler: FetchHandler,
+  options: ServeOptions,
+  serving: ConnectionServing,
+): WorkerServer {
+  const { edge, keepaliveMs, logClientError, logAppError } = options;
+  const connections = new Set<Connection>();
+  let draining = false;
+  let stopping = false;
+  let drained: Promise<void> | undefined;
+  let onLastConnection: (() => void) | undefined;
+
+  const onError = (error: unknown): Response => {
+    if (isClientFault(error)) logClientError(`Connection lost while serving a response: ${messageOf(error)}`);
+    else logAppError(`Error serving a response: ${stackOf(error)}`);
+    return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain" } });
+  };
+
+  const serveConnection = (conn: DenoConn) => {
+    const peer = conn.remoteAddr;
+    const prefix = fallbackPrefix(conn.localAddr.hostname, conn.localAddr.port);
+    const abort = new AbortController();
+    let closing = false;
+    const closeAfterResponse = () => {
+      if (closing) return;
+      closing = true;
+      watch.stop();
+      server.shutdown().catch(() => {});
+    };
+    const watch = new ConnectionWatch({
+      headersTimeoutMs: edge.headersTimeoutMs,
+      keepaliveMs,
+      clock: realClock,
+      onHeadTimeout() {
+        closing = true;
+        const fd = serving.descriptorOf(conn);
+        const answered = fd !== undefined && answerRequestTimeout(fd, peer);
+        logClientError(
+          `No complete request head from ${formatPeer(peer)} within ${edge.headersTimeoutMs / 1000} s; ` +
+            (answered ? "answered 408 and closed" : "closed"),
+        );
+        abort.abort();
+      },
+      onIdle: closeAfterResponse,
+    });
+
+    const finish = (response: Response): Response => {
+      if (draining) {
+        closeAfterResponse();
+        return withConnectionClose(response);
+      }
+      // A non-Response is Deno's to refuse (onError); only error answers are looked into further.
+      if (((response as Response | undefined)?.status ?? 0) >= 400 && saysClose(response)) closeAfterResponse();
+      return response;
+    };
+    const serveRequest = (request: Request, info: DenoServeHandlerInfo): Response | Promise<Response> => {
+      watch.begin();
+      const refusal = checkHead(request, edge.limitRequestLine, prefix);
+      if (refusal !== undefined) {
+        logClientError(`Invalid request from ${formatPeer(peer)}: ${refusal.reason}; answered ${refusal.status}`);
+        closeAfterResponse();
+        return refusalResponse(refusal);
+      }
+      const result = handler(request, info);
+      if (typeof (result as Partial<Promise<Response>> | undefined)?.then !== "function") return finish(result as Response);
+      watch.beginAsync();
+      return (result as Promise<Response>).then(
+        (response) => {
+          watch.end();
+          return finish(response);
+        },
+        (error: unknown) => {
+          watch.end();
+          throw error;
+        },
+      );
+    };
+
+    let server: ConnectionHttpServer;
+    try {
+      server = serving.serveHttpOnConnection(conn, abort.signal, serveRequest, onError, () => {});
+    } catch (error) {
+      watch.stop();
+      logClientError(`Cannot serve a connection from ${formatPeer(peer)}: ${messageOf(error)}`);
+      try {
+        conn.close();
+      } catch {
+        // Already gone.
+      }
+      return;
+    }
+    const connection: Connection = { server, abort, watch, closeAfterResponse };
+    connections.add(connection);
+    const gone = () => {
+      watch.stop();
+      connections.delete(connection);
+      if (connections.size === 0) onLastConnection?.();
+    };
+    // A client's reset rejects `finished`: nothing to report, the connection is simply gone.
+    server.finished.then(gone, gone);
+  };
+
+  const acceptLoop = async (listener: DenoListener) => {
+    let backoffMs = 0;
+    for (;;) {
+      let conn: DenoConn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        // A drain stops the listener (EINVAL) or closes it: the loop is over.
+        if (stopping || !TRANSIENT_ACCEPT_ERROR.test(messageOf(error))) {
+          if (!stopping) logAppError(`Stopped accepting connections on ${formatPeer(listener.addr)}: ${messageOf(error)}`);
+          return;
+        }
+        backoffMs = Math.min(backoffMs === 0 ? 5 : backoffMs * 2, MAX_ACCEPT_BACKOFF_MS);
+        logAppError(`Cannot accept a connection on ${formatPeer(listener.addr)}: ${messageOf(error)}; retrying in ${backoffMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        continue;
+      }
+      backoffMs = 0;
+      serveConnection(conn);
+    }
+  };
+  for (const { listener } of listeners) void acceptLoop(listener);
+
+  const closeListeners = () => {
+    for (const { listener } of listeners) {
+      try {
+        listener.close();
+      } catch {
+        // Closed already.
+      }
+    }
+  };
+
+  return {
+    drain() {
+      if (!drained) {
+        draining = true;
+        stopping = true;
+        // Stopped with shutdown(2), a listener's queued connections move to the other workers' listeners.
+        for (const { listener, sockets } of listeners) {
+          if (!sockets.some(stopAccepting)) {
+            try {
+              listener.close();
+            } catch {
+              // Closed already.
+            }
+          }
+        }
+        drained = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_IDLE_GRACE_MS)).then(() => {
+          closeListeners();
+          const allGone = new Promise<void>((resolve) => (onLastConnection = resolve));
+          if (connections.size === 0) return;
+          for (const connection of connections) connection.closeAfterResponse();
+          return allGone;
+        });
+      }
+      return drained;
+    },
+    close() {
+      stopping = true;
+      closeListeners();
+      for (const { abort, watch } of connections) {
+        watch.stop();
+        abort.abort();
+      }
+    },
+  };
+}
+
+/** Whether `response` asks for its connection to be closed. Read only for error answers: `headers.get` costs. */
+function saysClose(response: Response): boolean {
+  return response.headers.get("connection")?.toLowerCase().includes("close") === true;
+}
+
+/** Errors of a connection the client closed, reset or broke, as Deno names them. */
+function isClientFault(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === "Http" || name === "BadResource" || name === "Interrupted" || name === "ConnectionReset" ||
+    name === "BrokenPipe" || name === "UnexpectedEof";
+}
+
+function formatPeer(address: DenoNetAddr): string {
+  return address.hostname.includes(":") ? `[${address.hostname}]:${address.port}` : `${address.hostname}:${address.port}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function stackOf(error: unknown): string {
+  return error instanceof Error ? error.stack ?? error.message : String(error);
+}
