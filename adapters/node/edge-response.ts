@@ -61,7 +61,9 @@ export function edgeResponseClass(report: ResponseFaultReporter): typeof ServerR
     }
 
     override destroy(error?: Error): this {
-      // The library destroys the response with the error its body stream failed with.
+      // The library destroys the response with the error its body stream failed with, and last
+      // after printing one: what it printed is answered for, whatever this response could still send.
+      if (honoFailurePending()) takeHonoFailure();
       if (error != null && !this.destroyed) reportOnce(this, error);
       return super.destroy(error);
     }
@@ -92,7 +94,11 @@ export function seal(response: ServerResponse): void {
   Object.assign(response, {
     writeHead: () => response,
     write: () => false,
-    end: () => response,
+    end: () => {
+      // The library's error answer to a sealed response goes nowhere too; no other response may take it.
+      takeHonoFailure();
+      return response;
+    },
     flushHeaders: () => {},
   });
 }

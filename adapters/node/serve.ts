@@ -10,7 +10,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Server as NetServer, type Socket } from "node:net";
-import { getRequestListener } from "@hono/node-server";
+import { getRequestListener, RequestError } from "@hono/node-server";
 import { isUnixAddress, type ListenAddress } from "../../src/core/protocol.ts";
 import type { FetchHandler } from "../../src/runtime/app.ts";
 import { ListenError } from "../../src/runtime/worker-host.ts";
@@ -47,9 +47,23 @@ export async function serveNode(
   /** Resolves once the master has answered a ping (see the drain below). */
   roundTrip: () => Promise<void> = () => Promise.resolve(),
 ): Promise<WorkerServer> {
-  const listener = getRequestListener(handler);
-  interceptHonoConsole();
   const { edge, logClientError, logAppError } = options;
+  // The request being handed to the library: it builds the Request synchronously, so a RequestError
+  // it meets doing so is about this one.
+  let handing: IncomingMessage | undefined;
+  const listener = getRequestListener(handler, {
+    // The library's own answer to a target or Host it cannot make a URL of is a silent 400.
+    errorHandler(error) {
+      if (error instanceof RequestError) {
+        logClientError(`Invalid request from ${peerOf(handing?.socket)}: ${error.message.toLowerCase()}; answered 400`);
+        return new Response(null, { status: 400, headers: { connection: "close", "content-length": "0" } });
+      }
+      // The worker loop's handler answers for every error of the app's; this is the library's own.
+      logAppError(`Error serving a request: ${stackOf(error)}`);
+      return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain" } });
+    },
+  });
+  interceptHonoConsole();
   const nodeOptions = nodeEdgeOptions(edge, options.keepaliveMs);
   const EdgeResponse = edgeResponseClass((request, error) => {
     logAppError(`Error writing the response to ${describeRequest(request)}: ${stackOf(error)}`);
@@ -99,7 +113,9 @@ export async function serveNode(
     if (draining) response.setHeader("Connection", "close");
     // Node's parser takes Host in a trailer; only a chunked body has one.
     if (request.headers["transfer-encoding"] !== undefined) watchTrailers(request, response);
+    handing = request;
     void listener(request, response);
+    handing = undefined;
   };
 
   const refuse = (request: IncomingMessage, response: ServerResponse, status: number, reason: string) => {

@@ -186,6 +186,20 @@ describe("serveNode: what RFC 9112 forbids and Node's parser lets through", () =
     expect(await exchange(port, ["GET /x HTTP/2.0\r\nHost: a\r\n\r\n"])).toMatchObject({ statuses: [505], closed: true });
   });
 
+  it("answers 400 to a Host or a target the library cannot make a URL of, and logs it", async () => {
+    const { port, clientErrors } = await start(hello);
+    expect(await exchange(port, [get("/", "Host: a/b\r\n")])).toMatchObject({ statuses: [400], closed: true });
+    expect(await exchange(port, [get("/", "Host: a b\r\n")])).toMatchObject({ statuses: [400], closed: true });
+    const asterisk = await exchange(port, ["OPTIONS * HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"]);
+    expect(asterisk).toMatchObject({ statuses: [400], closed: true });
+    expect(asterisk.data).toMatch(/\r\ncontent-length: 0\r\n/i);
+    expect(clientErrors).toEqual([
+      "Invalid request from 127.0.0.1: invalid host header; answered 400",
+      "Invalid request from 127.0.0.1: invalid url; answered 400",
+      "Invalid request from 127.0.0.1: invalid url; answered 400",
+    ]);
+  });
+
   it("answers 400 and closes when a trailer carries Host", async () => {
     const { port, clientErrors } = await start(async (request) => new Response(`read ${(await request.text()).length}`));
     const chunked = (trailer: string) =>
@@ -204,7 +218,10 @@ describe("serveNode: Node's parse errors", () => {
     ["garbage bytes", "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", "HPE_INVALID_METHOD"],
     ["a malformed request line", "GET /x HTTP/1.1 extra\r\nHost: a\r\n\r\n", "HPE_INVALID_VERSION"],
   ])("answers 400 to %s, closes, and logs one line through mgr", async (_what, request, code) => {
-    const { port, clientErrors, appErrors } = await start(async (r) => new Response(await r.text()));
+    // The worker loop's handler answers a failed body read itself; this one does the same.
+    const { port, clientErrors, appErrors } = await start((r) =>
+      r.text().then((text) => new Response(text), () => new Response(null, { status: 400 }))
+    );
     expect(await exchange(port, [Buffer.from(request, "latin1")])).toMatchObject({ statuses: [400], closed: true });
     expect(clientErrors).toEqual([expect.stringMatching(new RegExp(`^Invalid request from 127\\.0\\.0\\.1: .*\\(${code}\\); answered 400$`))]);
     expect(appErrors).toEqual([]);
@@ -291,6 +308,19 @@ describe("serveNode: a response the app made wrong", () => {
     expect(appErrors).toEqual([expect.stringMatching(/^Error writing the response to GET \/bad: TypeError: Invalid character in header content \["x-evil"\]\n    at /)]);
     expect(printed).toEqual([]);
     expect((await exchange(port, [get("/next")])).data).toContain("fine");
+  });
+
+  it("reports a bad header once, and nothing more, when the body stream that was to follow fails too", async () => {
+    const { port, appErrors } = await start(() =>
+      new Response(new ReadableStream({ start: (controller) => controller.error(new Error("late")) }), {
+        headers: { "x-evil": "a\nb" },
+      })
+    );
+    const result = await exchange(port, [get()]);
+    expect(result.data).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n[^]*\r\n\r\nInternal Server Error$/);
+    // The stream failed in the same turn as the head: by the close, the library has had its say.
+    expect(appErrors).toHaveLength(1);
+    expect(printed).toEqual([]);
   });
 
   it("answers 500 Internal Server Error to a status out of range", async () => {
