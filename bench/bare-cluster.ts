@@ -23,9 +23,9 @@ if (!appPath || !Number.isInteger(port) || !Number.isInteger(workers) || workers
 }
 
 if (cluster.isPrimary) {
-  // Round-robin is Node's default on Linux, and what mgr sets explicitly; set here too, so that
-  // NODE_CLUSTER_SCHED_POLICY in the environment cannot make the two differ.
-  cluster.schedulingPolicy = cluster.SCHED_RR;
+  // The policy mgr picks (adapters/node/scheduling-policy.ts): the workers share the listening
+  // socket unless NODE_CLUSTER_SCHED_POLICY=rr, so that the two are always compared in one mode.
+  cluster.schedulingPolicy = process.env.NODE_CLUSTER_SCHED_POLICY === "rr" ? cluster.SCHED_RR : cluster.SCHED_NONE;
   let listening = 0;
   cluster.on("listening", () => {
     if (++listening === workers) {

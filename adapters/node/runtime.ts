@@ -25,7 +25,7 @@ export function createNodeRuntime(): Runtime {
     },
     checkListen,
     cpuCount: availableParallelism,
-    // The cluster master owns every listener, unix sockets included, and hands connections out.
+    // The cluster master creates every listener, unix sockets included, and shares it with the workers.
     unixSockets: true,
     importModule,
     setProcessTitle(title) {

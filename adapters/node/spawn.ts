@@ -1,8 +1,8 @@
 /**
  * Starting workers as `node:cluster` children.
  *
- * Round-robin scheduling keeps the listening socket in the master and hands each connection to a
- * worker, so a worker can come and go without the port ever refusing a connection.
+ * The master creates the listening socket and keeps it open while workers come and go, so the port
+ * never refuses a connection; how the workers get connections from it is scheduling-policy.ts's choice.
  *
  * @module
  */
@@ -16,6 +16,7 @@ import type { WorkerSpec } from "../../src/core/protocol.ts";
 import type { WorkerHandle } from "../../src/core/runtime.ts";
 import { channelClosed, reportAfterChannelClose } from "../../src/runtime/channel-close.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
+import { schedulingPolicy } from "./scheduling-policy.ts";
 
 // The entry sits next to this file, compiled (`.js`) or not (`.ts`, when run by a TypeScript-aware tool).
 const WORKER_ENTRY = fileURLToPath(new URL(`./worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
@@ -25,9 +26,7 @@ let primaryReady = false;
 function setupPrimary(): void {
   if (primaryReady) return;
   primaryReady = true;
-  // Round-robin is Node's default on Linux, but NODE_CLUSTER_SCHED_POLICY may say otherwise; mgr's
-  // zero-downtime swaps rely on the primary owning the socket, so it is set explicitly.
-  cluster.schedulingPolicy = cluster.SCHED_RR;
+  cluster.schedulingPolicy = schedulingPolicy(process.env) === "rr" ? cluster.SCHED_RR : cluster.SCHED_NONE;
   cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
 }
 
