@@ -3,130 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { formatAccessTime } from "../core/access-log-format.ts";
-import type { FromWorker, ToWorker, WorkerSpec } from "../core/protocol.ts";
-import type { FetchHandler } from "./app.ts";
-import { ListenError, type WorkerHost, type WorkerServer } from "./worker-host.ts";
+import { ListenError } from "./worker-host.ts";
+import { FakeHost, settle, SPEC } from "../../test/support/fake-worker-host.ts";
 import { PARENT_LOST_EXIT_MS, PARENT_LOST_GRACE_MS, runWorker, STOP_ROUND_TRIP_MS } from "./worker-loop.ts";
-import { DEFAULTS } from "../core/config.ts";
-import { buildHttpEdge } from "../core/worker-spec.ts";
-
-const SPEC: WorkerSpec = {
-  id: 1,
-  app: "/srv/app.ts",
-  bind: [{ host: "127.0.0.1", port: 8000 }],
-  backlog: 2048,
-  keepaliveMs: 5_000,
-  edge: buildHttpEdge(DEFAULTS),
-  heartbeatMs: 1_000,
-  mode: "serve",
-  maxRequests: 0,
-  logLevel: "info",
-  logFormat: "text",
-  errorLog: "-",
-  accessLog: null,
-  accessLogFormat: "%(h)s",
-  name: null,
-  configFile: null,
-};
-
-/** A host whose server records calls and whose drain resolves when the test says so. */
-class FakeHost implements WorkerHost {
-  readonly sent: FromWorker[] = [];
-  readonly events: string[] = [];
-  readonly errors: string[] = [];
-  readonly output: string[] = [];
-  exitCode?: number;
-  handler?: FetchHandler;
-  listenError?: Error;
-  finishDrain: () => void = () => {};
-  #onMessage?: (message: unknown) => void;
-  #onParentLost?: () => void;
-  #signals = new Map<string, () => void>();
-
-  /**
-   * @param module What every import returns, unless `modules` has an entry for its URL.
-   * @param modules Modules by URL; a value that is an Error makes that import reject with it.
-   */
-  constructor(
-    readonly spec: WorkerSpec,
-    readonly module: Record<string, unknown>,
-    readonly modules: Record<string, unknown> = {},
-  ) {}
-  readonly pid = 4242;
-
-  roundTrip(): Promise<void> {
-    this.events.push("round-trip");
-    return Promise.resolve();
-  }
-  send(message: FromWorker): Promise<void> {
-    this.sent.push(message);
-    // Boot steps get a test of their own; the other tests read the protocol's milestones.
-    if (message.type !== "heartbeat" && message.type !== "booting") this.events.push(message.type);
-    return Promise.resolve();
-  }
-  onMessage(fn: (message: unknown) => void): void {
-    this.#onMessage = fn;
-  }
-  onParentLost(fn: () => void): void {
-    this.#onParentLost = fn;
-  }
-  onSignal(signal: string, fn: () => void): void {
-    this.#signals.set(signal, fn);
-  }
-  importModule(url: string): Promise<unknown> {
-    const module = url in this.modules ? this.modules[url] : this.module;
-    return module instanceof Error ? Promise.reject(module) : Promise.resolve(module);
-  }
-  serve(handler: FetchHandler): Promise<WorkerServer> {
-    if (this.listenError) return Promise.reject(this.listenError);
-    this.handler = handler;
-    this.events.push("listen");
-    return Promise.resolve({
-      drain: () => {
-        this.events.push("drain");
-        return new Promise<void>((resolve) => (this.finishDrain = resolve));
-      },
-      close: () => this.events.push("close"),
-    });
-  }
-  rss(): number {
-    return 1234;
-  }
-  writeError(text: string): void {
-    this.errors.push(text);
-  }
-  writeOutput(text: string): void {
-    this.output.push(text);
-  }
-  clientOf(): { address: string; httpVersion: string } {
-    return { address: "10.0.0.7", httpVersion: "1.1" };
-  }
-  exit(code: number): never {
-    this.exitCode ??= code;
-    this.events.push(`exit ${code}`);
-    return undefined as never;
-  }
-
-  message(message: ToWorker | unknown): void {
-    this.#onMessage!(message);
-  }
-  signal(signal: string): void {
-    const handler = this.#signals.get(signal);
-    if (!handler) throw new Error(`the worker has no handler for ${signal}: it would get the default action`);
-    handler();
-  }
-  loseParent(): void {
-    this.#onParentLost!();
-  }
-  types(): string[] {
-    return this.sent.map((m) => m.type);
-  }
-}
-
-/** Lets every pending promise reaction run. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
 
 const okApp = { default: { fetch: () => new Response("ok") } };
 
@@ -242,7 +121,7 @@ describe("runWorker", () => {
     const response = await host.handler!(new Request("http://x/boom"));
     expect(response.status).toBe(500);
     expect(await response.text()).toBe("Internal Server Error");
-    expect(host.errors.some((line) => line.includes("GET http://x/boom") && line.includes("kaboom"))).toBe(true);
+    expect(host.errors.some((line) => line.includes("GET /boom") && line.includes("kaboom"))).toBe(true);
   });
 
   it("finishes booting, then exits without listening, when drained while booting", async () => {

@@ -8,7 +8,10 @@
 import { createLogger } from "../core/logger.ts";
 import { isToWorker, WORKER_EXIT_APP_LOAD, WORKER_EXIT_BOOT } from "../core/protocol.ts";
 import { loadApp } from "./app.ts";
-import type { FetchHandler, LoadedApp } from "./app.ts";
+import type { LoadedApp } from "./app.ts";
+import { registerClientResolver } from "./client-info.ts";
+import { createClientResolver } from "./client-resolver.ts";
+import { createRequestHandler, describeRequest } from "./request-handler.ts";
 import { ListenError } from "./worker-host.ts";
 import type { WorkerHost, WorkerServer, WorkerSignal } from "./worker-host.ts";
 import { loadWorkerHooks, type WorkerHookRunner } from "./worker-hooks.ts";
@@ -207,21 +210,33 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   await Promise.race([serveRequested, drainStarted]);
   if (drainRequested()) return finish();
 
-  const { fetch } = app;
   const env = globalEnv();
-  const failed = (request: Request, error: unknown): Response => {
-    log.error(`Error handling request ${request.method} ${request.url}: ${stackOf(error)}`);
-    return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain" } });
-  };
-  const completed = (request: Request, info: unknown, response: Response, started: number): Response => {
-    inFlight--;
-    served++;
-    if (spec.maxRequests > 0 && !retireSent && served >= spec.maxRequests) {
-      retireSent = true;
-      void host.send({ type: "retire", served });
-    }
-    if (logs.logsAccess) {
-      const client = host.clientOf(request, info);
+  const resolveClient = createClientResolver((request, info) => host.clientOf(request, info), spec.edge.forwardedAllowIps);
+  registerClientResolver(resolveClient);
+  const handler = createRequestHandler({
+    fetch: app.fetch,
+    edge: spec.edge,
+    log,
+    lifecycle: {
+      start() {
+        inFlight++;
+        return logs.logsAccess ? performance.now() : 0;
+      },
+      finish(request, info, response, started) {
+        inFlight--;
+        served++;
+        if (spec.maxRequests > 0 && !retireSent && served >= spec.maxRequests) {
+          retireSent = true;
+          void host.send({ type: "retire", served });
+        }
+        if (logs.logsAccess) logAccess(request, info, response, started);
+        return response;
+      },
+    },
+  });
+  const logAccess = (request: Request, info: unknown, response: Response, started: number) => {
+    try {
+      const client = resolveClient(request, info);
       const durationMicros = (performance.now() - started) * 1000;
       logs.logAccess({
         request,
@@ -233,29 +248,10 @@ export async function runWorker(host: WorkerHost): Promise<void> {
         pid: host.pid,
         env,
       });
-    }
-    return response;
-  };
-  // Not an async function on purpose: a handler that answers synchronously (as many Hono routes do)
-  // gets its Response back synchronously, and the runtime's server takes its fast path for it. An
-  // async wrapper cost Node ~10% of its throughput (measured with bench/).
-  const handler: FetchHandler = (request, info) => {
-    inFlight++;
-    const started = logs.logsAccess ? performance.now() : 0;
-    let result: Response | Promise<Response>;
-    try {
-      result = fetch(request, info);
     } catch (error) {
-      return completed(request, info, failed(request, error), started);
+      // The response goes out all the same; a line that cannot be formatted is not worth a request.
+      log.error(`Cannot write the access log line for ${describeRequest(request)}: ${stackOf(error)}`);
     }
-    // A thenable check, not `instanceof Response`: @hono/node-server swaps the global Response class.
-    if (typeof (result as Partial<Promise<Response>>).then !== "function") {
-      return completed(request, info, result as Response, started);
-    }
-    return (result as Promise<Response>).then(
-      (response) => completed(request, info, response, started),
-      (error) => completed(request, info, failed(request, error), started),
-    );
   };
 
   try {
