@@ -27,14 +27,13 @@ const BODY_TIMEOUT_MS = 2_000;
 const KEEPALIVE_MS = 2_000;
 // Longer than the body timeout: a stalled body must meet the body timeout, not this one.
 const REQUEST_TIMEOUT_MS = 3_000;
-const BODY_LIMIT = 1_024;
 const EDGE_FLAGS = [
   "-w", "2",
   "--headers-timeout", String(HEADERS_TIMEOUT_MS / 1000),
   "--body-timeout", String(BODY_TIMEOUT_MS / 1000),
   "--keepalive", String(KEEPALIVE_MS / 1000),
   "--request-timeout", String(REQUEST_TIMEOUT_MS / 1000),
-  "--limit-request-body", String(BODY_LIMIT),
+  "--limit-request-body", "1k",
 ];
 /** An answer that needs no timer comes within this, on a shared and loaded 2-core machine. */
 const PROMPT_MS = 3_000;
