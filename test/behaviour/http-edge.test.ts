@@ -523,6 +523,35 @@ describe.each(RUNTIMES)("the HTTP edge on %s", (runtime) => {
     });
   });
 
+  describe("settings", () => {
+    it("shows the edge's settings in print-config and refuses a bad value in one line", async () => {
+      const shown = await runMgr(runtime, [
+        "print-config", APP, "--limit-request-body", "1k", "--forwarded-allow-ips", "10.0.0.0/8,::1",
+      ], { env: { MGR_HEADERS_TIMEOUT: "7" } });
+      expect(shown.code, shown.stderr).toBe(0);
+      for (const line of [
+        /^headersTimeout\s+7\s+# environment MGR_HEADERS_TIMEOUT$/m,
+        /^bodyTimeout\s+60\s+# default$/m,
+        /^requestTimeout\s+0\s+# default$/m,
+        /^limitRequestLine\s+4094\s+# default$/m,
+        /^limitRequestFields\s+100\s+# default$/m,
+        /^limitRequestFieldSize\s+8190\s+# default$/m,
+        /^limitRequestBody\s+1024\s+# flag --limit-request-body$/m,
+        /^forwardedAllowIps\s+10\.0\.0\.0\/8,::1\s+# flag --forwarded-allow-ips$/m,
+      ]) expect(shown.stdout).toMatch(line);
+
+      for (const [args, env, name] of [
+        [["--limit-request-body", "1x"], {}, "--limit-request-body"],
+        [["--forwarded-allow-ips", "10.0.0.300"], {}, "--forwarded-allow-ips"],
+        [[], { MGR_BODY_TIMEOUT: "soon" }, "MGR_BODY_TIMEOUT"],
+      ] as const) {
+        const refused = await runMgr(runtime, [APP, ...args], { env });
+        expect(refused.code, refused.stderr).toBe(2);
+        expect(refused.stderr).toMatch(new RegExp(`^mgr: error: .*${name}.*\\n$`));
+      }
+    });
+  });
+
   describe("long responses", () => {
     afterAll(destroyAllMasters);
 
