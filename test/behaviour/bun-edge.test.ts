@@ -9,8 +9,11 @@ import { destroyAllMasters, FIXTURES, freePort, RUNTIMES, startServing } from ".
 
 const APP = `${FIXTURES}long-responses.ts`;
 const KEEPALIVE_S = 2;
-/** Bun checks its timeouts every 4 s or so: an idle connection goes between keepalive and keepalive + 4 s. */
-const TIMER_SLACK_MS = 4_500;
+/**
+ * Bun checks its timeouts on a 4 s tick: an idle connection goes between the keep-alive rounded up to
+ * 4 s and 4 s later, here 4 to 8 s (adapters/bun/idle-timeout.ts), never sooner than the keep-alive.
+ */
+const IDLE_CLOSE_MS = { earliest: KEEPALIVE_S * 1000, latest: 8_000 + 1_000 };
 
 /** What one raw connection saw. */
 interface Exchange {
@@ -92,9 +95,26 @@ describe.runIf(RUNTIMES.includes("bun"))("the HTTP edge on Bun", () => {
     expect(upload.text).toContain("len=30");
     // Idle keep-alive connections are still closed, after a quick response and after a slow one.
     expect(idle).toMatchObject({ statuses: [200], end: "closed" });
-    expect(idle.endMs).toBeLessThan(KEEPALIVE_S * 1000 + TIMER_SLACK_MS);
+    expect(idle.endMs).toBeGreaterThanOrEqual(IDLE_CLOSE_MS.earliest);
+    expect(idle.endMs).toBeLessThan(IDLE_CLOSE_MS.latest);
     expect(idleAfterSlow).toMatchObject({ statuses: [200], end: "closed" });
-    expect(idleAfterSlow.endMs).toBeLessThan(3_000 + KEEPALIVE_S * 1000 + TIMER_SLACK_MS);
+    expect(idleAfterSlow.endMs).toBeGreaterThanOrEqual(3_000 + IDLE_CLOSE_MS.earliest);
+    expect(idleAfterSlow.endMs).toBeLessThan(3_000 + IDLE_CLOSE_MS.latest);
+  });
+
+  it("never closes an idle connection sooner than --keepalive, whenever in Bun's 4 s tick it went idle", async () => {
+    const port = await freePort();
+    await startServing("bun", APP, port, ["--workers", "1", "--keepalive", String(KEEPALIVE_S)]);
+    // One connection every 500 ms across a whole tick: each goes idle at another point of it.
+    const idle = await Promise.all(Array.from({ length: 8 }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 500));
+      return exchange(port, [get("/")], 15_000);
+    }));
+    for (const connection of idle) {
+      expect(connection).toMatchObject({ statuses: [200], end: "closed" });
+      expect(connection.endMs).toBeGreaterThanOrEqual(IDLE_CLOSE_MS.earliest);
+      expect(connection.endMs).toBeLessThan(IDLE_CLOSE_MS.latest);
+    }
   });
 
   it("bounds a connection again at its next request after a response that streamed", async () => {
@@ -102,7 +122,7 @@ describe.runIf(RUNTIMES.includes("bun"))("the HTTP edge on Bun", () => {
     await startServing("bun", APP, port, ["--workers", "1", "--keepalive", String(KEEPALIVE_S)]);
     const afterStream = await exchange(port, [get("/sse?events=2&gapMs=100"), 500, get("/")], 20_000);
     expect(afterStream).toMatchObject({ statuses: [200, 200], end: "closed" });
-    expect(afterStream.endMs).toBeLessThan(500 + KEEPALIVE_S * 1000 + TIMER_SLACK_MS);
+    expect(afterStream.endMs).toBeLessThan(600 + IDLE_CLOSE_MS.latest);
   });
 
   it("answers the head limits with Gunicorn's statuses and closes, and logs each refusal at info", async () => {

@@ -79,9 +79,20 @@ describe("bunMaxRequestBodySize", () => {
 });
 
 describe("bunIdleTimeout", () => {
-  it("rounds up to whole seconds, caps at 255 and keeps 0 for none", () => {
-    expect(bunIdleTimeout(2000)).toBe(2);
-    expect(bunIdleTimeout(1500)).toBe(2);
+  // uSockets: N seconds are ceil(N / 4) ticks of 4 s, the first of which may come at once.
+  const closesBetween = (seconds: number) => [(Math.ceil(seconds / 4) - 1) * 4, Math.ceil(seconds / 4) * 4];
+
+  it("never closes an idle connection sooner than the keep-alive, and at most 4 s after it is rounded up to 4 s", () => {
+    for (const keepaliveS of [0.5, 1, 2, 4, 5, 8, 9, 60, 251]) {
+      const [earliest, latest] = closesBetween(bunIdleTimeout(keepaliveS * 1000));
+      expect(earliest).toBeGreaterThanOrEqual(keepaliveS);
+      expect(latest).toBe(Math.ceil(keepaliveS / 4) * 4 + 4);
+    }
+    expect(bunIdleTimeout(2000)).toBe(5);
+    expect(bunIdleTimeout(5000)).toBe(9);
+  });
+
+  it("caps at Bun's 255 s and keeps 0 for none", () => {
     expect(bunIdleTimeout(1_000_000)).toBe(255);
     expect(bunIdleTimeout(0)).toBe(0);
   });
