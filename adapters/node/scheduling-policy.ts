@@ -9,7 +9,7 @@
  * connection is in the kernel's shared queue until a live worker accepts it: a killed or draining
  * worker loses none (the master's copy of the socket keeps the queue open for the others). Measured
  * in BENCHMARKS.md ("Connection scheduling on Node"): as even as round-robin under saturating load,
- * twice the new-connection throughput (the master is off the path), but uneven under light load
+ * 1.5 to 3 times the new-connection throughput (the master is off the path), but uneven under light load
  * with 4 workers, which matters only to keep-alive connections opened while the pool is idle.
  * `NODE_CLUSTER_SCHED_POLICY=rr`, Node's own switch, restores round-robin for those who prefer it.
  *
