@@ -90,6 +90,15 @@ describe("guardBody", () => {
     expect(guard).toEqual({ fault: "client", error: aborted });
   });
 
+  it("never reads request.signal, which makes Deno print a warning about its legacy abort", async () => {
+    const request = new Request("http://x/", { method: "POST", body: "hello" });
+    let signalRead = false;
+    Object.defineProperty(request, "signal", { get: () => ((signalRead = true), new AbortController().signal) });
+    guardBody(request, { limit: 100, stallMs: 1_000 });
+    expect(await request.text()).toBe("hello");
+    expect(signalRead).toBe(false);
+  });
+
   it("leaves a request without a body alone", () => {
     const request = new Request("http://x/");
     expect(guardBody(request, { limit: 10, stallMs: 10 })).toEqual({});
