@@ -32,12 +32,15 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
   const { edge, logClientError, logAppError } = options;
 
   // `options.backlog` cannot be honoured: Bun.serve has no such option and listens with a backlog of
-  // 512 (uSockets' fixed value, seen with `ss -ltn` on Bun 1.4.5).
+  // 512 (uSockets' fixed value, seen with `ss -ltn` on Bun 1.4.5). Nor can `edge.headersTimeoutMs`:
+  // uWebSockets gives a new connection 10 s (HTTP_IDLE_TIMEOUT_S) to complete its first head, closed
+  // after 8-12 s without an answer whatever Bun.serve is told, and Bun shows no connection before its
+  // request; a later head on a kept-alive connection has the keep-alive bound.
   const idleTimeout = bunIdleTimeout(options.keepaliveMs);
   const maxRequestBodySize = bunMaxRequestBodySize(edge.limitRequestBody);
   // Bun calls it for what a handler throws, which the worker loop catches before: what is left is a
   // fault of the server's own code. Without it Bun prints the error and a code frame to stderr.
-  const error = (failure: unknown): Response => {
+  const onError = (failure: unknown): Response => {
     logAppError(`Error serving a request: ${failure instanceof Error ? failure.stack ?? failure.message : String(failure)}`);
     return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain" } });
   };
@@ -59,7 +62,7 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
         maxRequestBodySize,
         development: false,
         fetch: guarded,
-        error,
+        error: onError,
       }));
     } catch (error) {
       for (const server of servers) void server.stop(true);
