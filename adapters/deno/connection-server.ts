@@ -2,7 +2,8 @@
  * Serving a fetch handler on Deno one connection at a time, so that every connection has a clock.
  *
  * The worker accepts connections itself from a `Deno.listen({ reusePort })` listener and gives each
- * one a server of its own (`serveHttpOnConnection`, deno-internal.ts) and a {@linkcode ConnectionWatch}:
+ * one a server of its own (`serveHttpOnConnection`, deno-internal.ts), watched by the worker's
+ * {@linkcode ConnectionClock}:
  * - a connection whose first request head has not arrived within `headersTimeout` is answered
  *   `408 Request Timeout` and closed (timeout-answer.ts), as Node does;
  * - one that stays idle for `keepalive` after a request is closed once nothing is in progress on it:
@@ -28,7 +29,7 @@ import type { FetchHandler } from "../../src/runtime/app.ts";
 import { withConnectionClose } from "../../src/runtime/connection-close.ts";
 import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
-import { ConnectionWatch } from "./connection-watch.ts";
+import { ConnectionClock, WatchedConnection } from "./connection-watch.ts";
 import type { DenoConn, DenoListener, DenoNetAddr, DenoServeHandlerInfo } from "./deno-api.ts";
 import type { ConnectionHttpServer, ConnectionServing } from "./deno-internal.ts";
 import { checkHead, fallbackPrefix, refusalResponse } from "./head-checks.ts";
@@ -44,9 +45,8 @@ export interface WorkerListener {
 
 /** A connection being served. */
 interface Connection {
-  server: ConnectionHttpServer;
   abort: AbortController;
-  watch: ConnectionWatch;
+  watch: WatchedConnection;
   /** Closes the connection once its response in progress, if any, is complete. */
   closeAfterResponse(): void;
 }
@@ -67,6 +67,7 @@ export function serveConnections(
 ): WorkerServer {
   const { edge, keepaliveMs, logClientError, logAppError } = options;
   const connections = new Set<Connection>();
+  const connectionClock = new ConnectionClock({ headersTimeoutMs: edge.headersTimeoutMs, keepaliveMs, clock: realClock });
   let draining = false;
   let stopping = false;
   let drained: Promise<void> | undefined;
@@ -86,25 +87,19 @@ export function serveConnections(
     const closeAfterResponse = () => {
       if (closing) return;
       closing = true;
-      watch.stop();
+      connectionClock.unwatch(watch);
       server.shutdown().catch(() => {});
     };
-    const watch = new ConnectionWatch({
-      headersTimeoutMs: edge.headersTimeoutMs,
-      keepaliveMs,
-      clock: realClock,
-      onHeadTimeout() {
-        closing = true;
-        const fd = serving.descriptorOf(conn);
-        const answered = fd !== undefined && answerRequestTimeout(fd, peer);
-        logClientError(
-          `No complete request head from ${formatPeer(peer)} within ${edge.headersTimeoutMs / 1000} s; ` +
-            (answered ? "answered 408 and closed" : "closed"),
-        );
-        abort.abort();
-      },
-      onIdle: closeAfterResponse,
-    });
+    const watch = new WatchedConnection(() => {
+      closing = true;
+      const fd = serving.descriptorOf(conn);
+      const answered = fd !== undefined && answerRequestTimeout(fd, peer);
+      logClientError(
+        `No complete request head from ${formatPeer(peer)} within ${edge.headersTimeoutMs / 1000} s; ` +
+          (answered ? "answered 408 and closed" : "closed"),
+      );
+      abort.abort();
+    }, closeAfterResponse);
 
     const finish = (response: Response): Response => {
       if (draining) {
@@ -142,7 +137,6 @@ export function serveConnections(
     try {
       server = serving.serveHttpOnConnection(conn, abort.signal, serveRequest, onError, () => {});
     } catch (error) {
-      watch.stop();
       logClientError(`Cannot serve a connection from ${formatPeer(peer)}: ${messageOf(error)}`);
       try {
         conn.close();
@@ -151,10 +145,11 @@ export function serveConnections(
       }
       return;
     }
-    const connection: Connection = { server, abort, watch, closeAfterResponse };
+    const connection: Connection = { abort, watch, closeAfterResponse };
     connections.add(connection);
+    connectionClock.watch(watch);
     const gone = () => {
-      watch.stop();
+      connectionClock.unwatch(watch);
       connections.delete(connection);
       if (connections.size === 0) onLastConnection?.();
     };
@@ -213,20 +208,17 @@ export function serveConnections(
         drained = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_IDLE_GRACE_MS)).then(() => {
           closeListeners();
           const allGone = new Promise<void>((resolve) => (onLastConnection = resolve));
-          if (connections.size === 0) return;
           for (const connection of connections) connection.closeAfterResponse();
-          return allGone;
-        });
+          return connections.size === 0 ? undefined : allGone;
+        }).then(() => connectionClock.stop());
       }
       return drained;
     },
     close() {
       stopping = true;
+      connectionClock.stop();
       closeListeners();
-      for (const { abort, watch } of connections) {
-        watch.stop();
-        abort.abort();
-      }
+      for (const { abort } of connections) abort.abort();
     },
   };
 }

@@ -24,6 +24,7 @@ export interface HeadRefusal {
 }
 
 const LOWERCASE = /[a-z]/;
+const SLASH = 47;
 
 /**
  * The refusal of `request`'s head, if any. `fallbackPrefix` is what Deno puts before the path of a
@@ -41,7 +42,14 @@ export function checkHead(request: Request, limitRequestLine: number, fallbackPr
     }
   }
   if (method !== "GET" && LOWERCASE.test(method)) return { status: 400, reason: "method not in upper case" };
-  if (url.startsWith(fallbackPrefix) && request.headers.get("host") === null) return { status: 400, reason: "no Host header" };
+  // Two characters first: `startsWith` on the URL string Deno makes costs ~45 ns, these ~5.
+  const end = fallbackPrefix.length - 1;
+  if (
+    url.charCodeAt(end) === SLASH && url.charCodeAt(7) === fallbackPrefix.charCodeAt(7) && url.startsWith(fallbackPrefix) &&
+    request.headers.get("host") === null
+  ) {
+    return { status: 400, reason: "no Host header" };
+  }
   return undefined;
 }
 

@@ -1,43 +1,67 @@
 import { describe, expect, it } from "vitest";
-import { ConnectionWatch } from "../../adapters/deno/connection-watch.ts";
+import { ConnectionClock, WatchedConnection } from "../../adapters/deno/connection-watch.ts";
 import { FakeClock } from "../support/fake-clock.ts";
 
-function watch(headersTimeoutMs: number, keepaliveMs: number) {
+function setup(headersTimeoutMs: number, keepaliveMs: number) {
   const clock = new FakeClock(0);
   const events: string[] = [];
-  const connection = new ConnectionWatch({
-    headersTimeoutMs,
-    keepaliveMs,
-    clock,
-    onHeadTimeout: () => events.push(`head timeout at ${clock.now()}`),
-    onIdle: () => events.push(`idle at ${clock.now()}`),
-  });
-  return { clock, events, connection };
+  const watcher = new ConnectionClock({ headersTimeoutMs, keepaliveMs, clock });
+  const accept = (name = "c") => {
+    const connection = new WatchedConnection(
+      () => events.push(`${name} head timeout at ${clock.now()}`),
+      () => events.push(`${name} idle at ${clock.now()}`),
+    );
+    watcher.watch(connection);
+    return connection;
+  };
+  return { clock, events, watcher, accept };
 }
 
-describe("ConnectionWatch", () => {
-  it("reports a connection whose first request has not begun when the head timeout falls due", () => {
-    const { clock, events } = watch(10_000, 5_000);
-    clock.advance(9_999);
+describe("ConnectionClock", () => {
+  it("looks every quarter of the smaller bound, at most every second", () => {
+    expect(setup(10_000, 5_000).watcher.periodMs).toBe(1_000);
+    expect(setup(1_000, 0).watcher.periodMs).toBe(250);
+    expect(setup(0, 2_000).watcher.periodMs).toBe(500);
+  });
+
+  it("reports a connection without a request head between the head timeout and one period later", () => {
+    const { clock, events, accept } = setup(1_000, 5_000);
+    clock.advance(100);
+    accept("late"); // 100 ms after a look of the 250 ms period would have been (none yet: first at 250)
+    clock.advance(999);
     expect(events).toEqual([]);
-    clock.advance(1);
-    expect(events).toEqual(["head timeout at 10000"]);
+    clock.advance(250);
+    expect(events).toEqual(["late head timeout at 1250"]);
     clock.advance(60_000);
     expect(events).toHaveLength(1);
   });
 
-  it("closes a connection idle for keepalive after its first request, whatever the head timeout", () => {
-    const { clock, events, connection } = watch(10_000, 4_000);
-    clock.advance(2_000);
-    connection.begin(); // a synchronous request at 2 s
+  it("never reports a head timeout sooner than the bound, wherever the connection falls between two looks", () => {
+    for (const offset of [0, 1, 124, 249]) {
+      const { clock, events, accept } = setup(1_000, 0);
+      clock.advance(offset);
+      accept();
+      clock.advance(999);
+      expect(events, `accepted at ${offset} ms`).toEqual([]);
+      clock.advance(251);
+      expect(events, `accepted at ${offset} ms`).toHaveLength(1);
+    }
+  });
+
+  it("closes an idle connection between keepalive and keepalive plus one period after its last request", () => {
+    const { clock, events, accept } = setup(10_000, 4_000);
+    const connection = accept();
+    clock.advance(2_100);
+    connection.begin(); // a synchronous request
     clock.advance(3_999);
     expect(events).toEqual([]);
-    clock.advance(1);
-    expect(events).toEqual(["idle at 6000"]);
+    clock.advance(1_000);
+    expect(events).toEqual(["c idle at 7000"]);
   });
 
   it("never closes a connection while a request is in progress, however long", () => {
-    const { clock, events, connection } = watch(1_000, 1_000);
+    const { clock, events, accept } = setup(1_000, 1_000);
+    const connection = accept();
     connection.begin();
     connection.beginAsync();
     clock.advance(60_000);
@@ -46,18 +70,20 @@ describe("ConnectionWatch", () => {
     clock.advance(999);
     expect(events).toEqual([]);
     clock.advance(251);
-    expect(events).toEqual(["idle at 61250"]);
+    expect(events).toEqual(["c idle at 61250"]);
   });
 
   it("keeps a busy keep-alive connection open and measures idleness from its last request", () => {
-    const { clock, events, connection } = watch(1_000, 2_000);
-    for (let t = 0; t < 20; t++) {
-      connection.begin();
+    const { clock, events, accept } = setup(1_000, 2_000);
+    const connection = accept();
+    connection.begin();
+    for (let i = 0; i < 20; i++) {
       clock.advance(1_900);
+      connection.begin();
     }
     expect(events).toEqual([]);
-    const last = clock.now() - 1_900;
-    clock.advance(2_500);
+    const last = clock.now();
+    clock.advance(3_000);
     expect(events).toHaveLength(1);
     const closedAt = Number(events[0]!.split(" at ")[1]);
     expect(closedAt - last).toBeGreaterThanOrEqual(2_000);
@@ -65,25 +91,27 @@ describe("ConnectionWatch", () => {
   });
 
   it("with no head bound, waits for the first request before it counts idleness", () => {
-    const { clock, events, connection } = watch(0, 1_000);
+    const { clock, events, accept } = setup(0, 1_000);
+    const connection = accept();
     clock.advance(60_000);
     expect(events).toEqual([]);
     connection.begin();
     clock.advance(1_250);
-    expect(events).toEqual(["idle at 61250"]);
+    expect(events).toEqual(["c idle at 61250"]);
   });
 
-  it("with no idle bound, stops watching after the first request", () => {
-    const { clock, events, connection } = watch(1_000, 0);
-    connection.begin();
-    clock.advance(1_000);
-    expect(clock.pending).toBe(0);
+  it("with no idle bound, forgets a connection once its first request has begun", () => {
+    const { clock, events, accept } = setup(1_000, 0);
+    accept().begin();
+    clock.advance(60_000);
     expect(events).toEqual([]);
   });
 
-  it("stops for good when told", () => {
-    const { clock, events, connection } = watch(1_000, 1_000);
-    connection.stop();
+  it("reports nothing about a connection it no longer watches, nor after it stops", () => {
+    const { clock, events, watcher, accept } = setup(1_000, 1_000);
+    watcher.unwatch(accept("gone"));
+    accept("stopped");
+    watcher.stop();
     clock.advance(10_000);
     expect(events).toEqual([]);
     expect(clock.pending).toBe(0);
