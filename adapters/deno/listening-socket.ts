@@ -1,18 +1,18 @@
 /**
- * Stopping a worker's listener from accepting without closing a connection, on Linux.
+ * Stopping a `Deno.serve` listener from accepting, without `server.shutdown()`, on Linux.
  *
  * `Deno.serve` owns its listening socket and shows no file descriptor for it, and its one way to
  * stop accepting, `shutdown()`, also closes at once the connections it has accepted but not yet read
  * (`ext/http/http_next.rs`), so a connection accepted in the instant before is reset unanswered.
- * (The worker's own `Deno.listen` listener, connection-server.ts, shows no descriptor either, and is
- * stopped the same way, the one measured to lose nothing.) The kernel can stop the listener alone:
- * `shutdown(fd, SHUT_RD)` on a listening TCP socket unhashes it, so no new connection is routed to
- * it, and with `net.ipv4.tcp_migrate_req=1` moves the connections waiting in its accept queue to
- * another listener of the SO_REUSEPORT group. The accept loop (Deno's or the worker's) then fails
- * with EINVAL and ends, while the connections it accepted live on and send their requests.
+ * (A worker that accepts connections itself, connection-server.ts, just closes its listener.) The
+ * kernel can stop the listener alone: `shutdown(fd, SHUT_RD)` on a listening TCP socket unhashes it,
+ * so no new connection is routed to it, and with `net.ipv4.tcp_migrate_req=1` moves the connections waiting in its accept queue to
+ * another listener of the SO_REUSEPORT group. Deno's accept loop then fails (EINVAL) and ends, while
+ * the connections it accepted live on and send their requests, which `shutdown()` later waits for
+ * instead of closing them unread.
  *
- * The socket is told apart as one that appeared in `/proc/self/fd` while the listener was made
- * (`Deno.serve` listens before it returns) and that listens when the drain comes
+ * The socket is told apart as one that appeared in `/proc/self/fd` while `Deno.serve` ran (it
+ * listens before it returns) and that listens when the drain comes
  * (`getsockopt(SO_ACCEPTCONN)`); `getsockopt(2)` and `shutdown(2)` are called through FFI (libc.ts),
  * loaded at the first drain. Not through `/proc/net/tcp`: it lists every TIME_WAIT socket of the
  * host, tens of thousands under a load of new connections, and reading it took 25 ms and more, on

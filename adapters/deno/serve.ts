@@ -27,9 +27,8 @@ import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.t
 import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
 import { serveConnections } from "./connection-server.ts";
-import type { WorkerListener } from "./connection-server.ts";
 import { Deno } from "./deno-api.ts";
-import type { DenoHttpServer, DenoServeHandlerInfo } from "./deno-api.ts";
+import type { DenoHttpServer, DenoListener, DenoServeHandlerInfo } from "./deno-api.ts";
 import { findConnectionServing } from "./deno-internal.ts";
 import { checkHead, fallbackPrefix, refusalResponse } from "./head-checks.ts";
 import { findNewSockets, findOpenSockets, stopAccepting } from "./listening-socket.ts";
@@ -47,12 +46,11 @@ export async function serveDeno(handler: FetchHandler, options: ServeOptions): P
 }
 
 /** Listens on every address of `options.bind` with SO_REUSEPORT; closes what it opened if one fails. */
-function listen(options: ServeOptions): WorkerListener[] {
-  const listeners: WorkerListener[] = [];
+function listen(options: ServeOptions): DenoListener[] {
+  const listeners: DenoListener[] = [];
   for (const address of options.bind) {
     if (isUnixAddress(address)) continue; // refused above
     try {
-      const before = findOpenSockets();
       const listener = Deno.listen({
         hostname: address.host,
         port: address.port,
@@ -60,9 +58,9 @@ function listen(options: ServeOptions): WorkerListener[] {
         reusePort: true,
         tcpBacklog: options.backlog,
       });
-      listeners.push({ listener, sockets: findNewSockets(before) });
+      listeners.push(listener);
     } catch (error) {
-      for (const { listener } of listeners) listener.close();
+      for (const listener of listeners) listener.close();
       throw new ListenError(address, describeListenError(error));
     }
   }
