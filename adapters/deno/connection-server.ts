@@ -33,6 +33,7 @@ import type { FetchHandler } from "../../src/runtime/app.ts";
 import { withConnectionClose } from "../../src/runtime/connection-close.ts";
 import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
+import { withoutBodyReservation } from "./body-reservation.ts";
 import { ConnectionClock, WatchedConnection } from "./connection-watch.ts";
 import type { DenoConn, DenoListener, DenoNetAddr, DenoServeHandlerInfo } from "./deno-api.ts";
 import type { ConnectionHttpServer, ConnectionServing } from "./deno-internal.ts";
@@ -62,6 +63,7 @@ export function serveConnections(
   serving: ConnectionServing,
 ): WorkerServer {
   const { edge, keepaliveMs, logClientError, logAppError } = options;
+  const app = withoutBodyReservation(handler, edge);
   const connections = new Set<Connection>();
   const connectionClock = new ConnectionClock({ headersTimeoutMs: edge.headersTimeoutMs, keepaliveMs, clock: realClock });
   let draining = false;
@@ -114,7 +116,7 @@ export function serveConnections(
         closeAfterResponse();
         return refusalResponse(refusal);
       }
-      const result = handler(request, info);
+      const result = app(request, info);
       if (typeof (result as Partial<Promise<Response>> | undefined)?.then !== "function") return finish(result as Response);
       watch.beginAsync();
       return (result as Promise<Response>).then(

@@ -26,6 +26,7 @@ import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
+import { withoutBodyReservation } from "./body-reservation.ts";
 import { serveConnections } from "./connection-server.ts";
 import { Deno } from "./deno-api.ts";
 import type { DenoHttpServer, DenoListener, DenoServeHandlerInfo } from "./deno-api.ts";
@@ -78,7 +79,7 @@ async function serveWithDenoServe(handler: FetchHandler, options: ServeOptions):
   const { edge, logClientError, logAppError } = options;
   let draining = false;
   let drained: Promise<void> | undefined;
-  const serveHandler = closeConnectionsWhileDraining(handler, () => draining);
+  const serveHandler = closeConnectionsWhileDraining(withoutBodyReservation(handler, edge), () => draining);
 
   const servers: { server: DenoHttpServer; abort: AbortController; sockets: OpenSocket[] }[] = [];
   for (const address of options.bind) {

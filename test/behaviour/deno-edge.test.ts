@@ -5,9 +5,10 @@
  * doing (finish a slow handler, a stream and an upload however long their pauses).
  */
 
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { destroyAllMasters, FIXTURES, freePort, get, RUNTIMES, startServing } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, get, RUNTIMES, startServing, waitFor } from "./harness.ts";
 
 const APP = `${FIXTURES}deno-edge-app.ts`;
 
@@ -73,6 +74,11 @@ function dribble(text: string, everyMs: number): Piece[] {
 }
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: test\r\n\r\n`;
+
+/** VmRSS of `pid` in bytes. */
+function rssOf(pid: number): number {
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) * 1024;
+}
 
 describe.skipIf(!RUNTIMES.includes("deno"))("the HTTP edge of a Deno worker", () => {
   it("answers 408 and closes a connection that sends no complete head within --headers-timeout", async () => {
@@ -180,4 +186,23 @@ describe.skipIf(!RUNTIMES.includes("deno"))("the HTTP edge of a Deno worker", ()
     const line = await master.waitForLine(/the body stream broke/);
     expect(line).toMatch(/^\[[^\]]+\] \[\d+\] \[ERROR\] /);
   });
+
+  it("keeps the worker's memory within 50 MB under 40 stalled 1 GB uploads with no body bound at all", async () => {
+    const port = await freePort();
+    const master = await startServing("deno", APP, port, ["-w", "1", "--body-timeout", "0"]);
+    const [worker] = await master.waitForWorkers(1);
+    const before = rssOf(worker!);
+    const head = "POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 1000000000\r\n\r\n0123456789";
+    const uploads = Array.from({ length: 40 }, () => exchange(port, [head], { timeoutMs: 4_000 }));
+    // Deno reserves a body's memory when the app starts reading it: give every handler time to start.
+    await waitFor("the worker to take the 40 uploads", () => get(port, "/", { fresh: true }).then((r) => r.status === 200));
+    let peak = 0;
+    const until = Date.now() + 2_000;
+    while (Date.now() < until) {
+      peak = Math.max(peak, rssOf(worker!) - before);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(peak, "the growth of the worker's RSS, in bytes").toBeLessThanOrEqual(50 * 1024 * 1024);
+    await Promise.all(uploads);
+  }, 20_000);
 });
