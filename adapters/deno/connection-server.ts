@@ -10,8 +10,9 @@
  *   its server's `shutdown()` lets a response that is still streaming finish first, and no timer is
  *   armed while a handler works, so neither a slow handler, a stream nor an upload is ever cut;
  * - one whose response is an error that says `Connection: close` (a 413 before the body was read, a
- *   refused head), or any response of a draining worker, is closed after that response: Deno's own
- *   server leaves the closing to the client.
+ *   408 for a stalled body, a refused head) is closed after that response, and at the latest 500 ms
+ *   later, read or not; any response of a draining worker closes its connection once it is sent:
+ *   Deno's own server leaves the closing to the client.
  *
  * Cost, measured with wrk (bench/, BENCHMARKS.md): per request, an increment and the head checks
  * (head-checks.ts); per connection, ~10 µs more than `Deno.serve`, whose accept loop runs in Rust
@@ -38,19 +39,26 @@ import { ConnectionClock, WatchedConnection } from "./connection-watch.ts";
 import type { DenoConn, DenoListener, DenoNetAddr, DenoServeHandlerInfo } from "./deno-api.ts";
 import type { ConnectionHttpServer, ConnectionServing } from "./deno-internal.ts";
 import { checkHead, fallbackPrefix, refusalResponse } from "./head-checks.ts";
-import { answerRequestTimeout } from "./timeout-answer.ts";
+import { answerRequestTimeout, shutdownConnection } from "./connection-socket.ts";
 
 /** A connection being served. */
 interface Connection {
-  abort: AbortController;
-  watch: WatchedConnection;
   /** Closes the connection once its response in progress, if any, is complete. */
   closeAfterResponse(): void;
+  /** Closes the connection now, whatever it is doing. */
+  closeNow(): void;
 }
 
 /** Accept errors that say nothing about the listener: the worker waits and accepts again (as Go's net/http does). */
 const TRANSIENT_ACCEPT_ERROR = /\(os error (?:4|11|12|23|24|103|105)\)/;
 const MAX_ACCEPT_BACKOFF_MS = 1_000;
+
+/**
+ * How long a connection closing after an error answer may wait for the rest of its request before it
+ * is closed at once (Node closes such a connection ~500 ms after its 413, measured). Long enough for
+ * the short answer to reach the client first.
+ */
+const ERROR_LINGER_MS = 500;
 
 /**
  * Serves `handler` on `listeners` one connection at a time with `serving`. The listeners are the
@@ -80,23 +88,39 @@ export function serveConnections(
   const serveConnection = (conn: DenoConn) => {
     const peer = conn.remoteAddr;
     const prefix = fallbackPrefix(conn.localAddr.hostname, conn.localAddr.port);
-    const abort = new AbortController();
     let closing = false;
+    let ended = false;
     const closeAfterResponse = () => {
       if (closing) return;
       closing = true;
       connectionClock.unwatch(watch);
+      // Never rejects on a connection already gone; closes at once one without a request in progress.
       server.shutdown().catch(() => {});
     };
+    // On the socket itself where Deno tells its descriptor (connection-socket.ts says why not by
+    // Deno's abort signal), else through the server: at once all the same for a connection that has
+    // no request in progress, the one kind closed this way outside a quick stop.
+    const closeNow = () => {
+      const fd = ended ? undefined : serving.descriptorOf(conn);
+      if (fd === undefined || !shutdownConnection(fd, peer)) closeAfterResponse();
+    };
+    // Deno's server, told to close after the response, still waits for the rest of a request body
+    // nobody reads (a 413 before the body, a stalled upload): after a short linger, it is closed anyway.
+    const closeAfterError = () => {
+      closeAfterResponse();
+      setTimeout(() => {
+        const fd = ended ? undefined : serving.descriptorOf(conn);
+        if (fd !== undefined) shutdownConnection(fd, peer);
+      }, ERROR_LINGER_MS);
+    };
     const watch = new WatchedConnection(() => {
-      closing = true;
       const fd = serving.descriptorOf(conn);
       const answered = fd !== undefined && answerRequestTimeout(fd, peer);
       logClientError(
         `No complete request head from ${formatPeer(peer)} within ${edge.headersTimeoutMs / 1000} s; ` +
           (answered ? "answered 408 and closed" : "closed"),
       );
-      abort.abort();
+      closeNow();
     }, closeAfterResponse);
 
     const finish = (response: Response): Response => {
@@ -105,7 +129,7 @@ export function serveConnections(
         return withConnectionClose(response);
       }
       // A non-Response is Deno's to refuse (onError); only error answers are looked into further.
-      if (((response as Response | undefined)?.status ?? 0) >= 400 && saysClose(response)) closeAfterResponse();
+      if (((response as Response | undefined)?.status ?? 0) >= 400 && saysClose(response)) closeAfterError();
       return response;
     };
     const serveRequest = (request: Request, info: DenoServeHandlerInfo): Response | Promise<Response> => {
@@ -113,7 +137,7 @@ export function serveConnections(
       const refusal = checkHead(request, edge.limitRequestLine, prefix);
       if (refusal !== undefined) {
         logClientError(`Invalid request from ${formatPeer(peer)}: ${refusal.reason}; answered ${refusal.status}`);
-        closeAfterResponse();
+        closeAfterError();
         return refusalResponse(refusal);
       }
       const result = app(request, info);
@@ -133,7 +157,7 @@ export function serveConnections(
 
     let server: ConnectionHttpServer;
     try {
-      server = serving.serveHttpOnConnection(conn, abort.signal, serveRequest, onError, () => {});
+      server = serving.serveHttpOnConnection(conn, undefined, serveRequest, onError, () => {});
     } catch (error) {
       logClientError(`Cannot serve a connection from ${formatPeer(peer)}: ${messageOf(error)}`);
       try {
@@ -143,10 +167,11 @@ export function serveConnections(
       }
       return;
     }
-    const connection: Connection = { abort, watch, closeAfterResponse };
+    const connection: Connection = { closeAfterResponse, closeNow };
     connections.add(connection);
     connectionClock.watch(watch);
     const gone = () => {
+      ended = true;
       connectionClock.unwatch(watch);
       connections.delete(connection);
       if (connections.size === 0) onLastConnection?.();
@@ -206,7 +231,7 @@ export function serveConnections(
       stopping = true;
       connectionClock.stop();
       closeListeners();
-      for (const { abort } of connections) abort.abort();
+      for (const connection of connections) connection.closeNow();
     },
   };
 }

@@ -7,7 +7,9 @@
  * after 100 s). `serveHttpOnConnection(conn, signal, handler, onError, onListen)` is what
  * `Deno.serve` runs for each connection it accepts (`ext/http/00_serve.ts`): called on a connection
  * from `Deno.listen`, it gives that connection a server of its own, whose `shutdown()` closes it once
- * its response in progress (if any) is complete, and whose `signal` closes it at once.
+ * its response in progress (if any) is complete. (Its `signal` closes it at once, but aborting it
+ * after `shutdown()`, or as the connection ends, throws `BadResource` from the signal's listener,
+ * which ends the process: the worker passes none.)
  *
  * It is reached through `Deno[Deno.internal]`, which Deno may change in any release: every part is
  * checked before use, and without it the worker falls back to `Deno.serve` (serve.ts says what is
@@ -32,7 +34,7 @@ export interface ConnectionHttpServer {
 /** Serves HTTP on one accepted connection; aborting `signal` closes it at once. */
 export type ServeHttpOnConnection = (
   conn: DenoConn,
-  signal: AbortSignal,
+  signal: AbortSignal | undefined,
   handler: (request: Request, info: DenoServeHandlerInfo) => Response | Promise<Response>,
   onError: (error: unknown) => Response | Promise<Response>,
   onListen: (scheme: string) => void,

@@ -161,12 +161,23 @@ describe.skipIf(!RUNTIMES.includes("deno"))("the HTTP edge of a Deno worker", ()
     expect(seen.end).toBe("closed");
   });
 
-  it("closes the connection after an error answer that says Connection: close", async () => {
+  it("closes the connection after an error answer that says Connection: close, even with its body unread", async () => {
     const port = await freePort();
-    await startServing("deno", APP, port, ["-w", "1"]);
-    const seen = await exchange(port, [GET("/close?status=413")], { timeoutMs: 3_000 });
+    const master = await startServing("deno", APP, port, ["-w", "1"]);
+    const [worker] = await master.waitForWorkers(1);
+    const unread = "POST /close?status=413 HTTP/1.1\r\nHost: test\r\nContent-Length: 5000\r\n\r\n";
+    const [seen, bodyUnread] = await Promise.all([
+      exchange(port, [GET("/close?status=413")], { timeoutMs: 3_000 }),
+      exchange(port, [unread], { timeoutMs: 3_000 }),
+    ]);
     expect(statuses(seen.text)).toEqual([413]);
     expect(seen.end).toBe("closed");
+    expect(statuses(bodyUnread.text)).toEqual([413]);
+    expect(bodyUnread.end).toBe("closed");
+    expect(bodyUnread.endMs).toBeLessThan(1_500);
+    // The same worker serves on.
+    expect((await get(port, "/", { fresh: true })).status).toBe(200);
+    expect(master.workers()).toEqual([worker]);
   });
 
   it("answers 100 pipelined requests in order on one connection", async () => {
