@@ -216,4 +216,20 @@ describe.skipIf(!RUNTIMES.includes("deno"))("the HTTP edge of a Deno worker", ()
     expect(peak, "the growth of the worker's RSS, in bytes").toBeLessThanOrEqual(50 * 1024 * 1024);
     await Promise.all(uploads);
   }, 20_000);
+
+  it("with --headers-timeout 0 --keepalive 0 (Deno.serve), still refuses a bad head and logs a failing stream", async () => {
+    const port = await freePort();
+    const master = await startServing("deno", APP, port, ["-w", "1", "--headers-timeout", "0", "--keepalive", "0", "--limit-request-line", "100"]);
+    const [long, noHost, lower, broken] = await Promise.all([
+      exchange(port, [GET(`/${"a".repeat(100)}`)], { timeoutMs: 2_000 }),
+      exchange(port, ["GET / HTTP/1.1\r\n\r\n"], { timeoutMs: 2_000 }),
+      exchange(port, ["get / HTTP/1.1\r\nHost: test\r\n\r\n"], { timeoutMs: 2_000 }),
+      exchange(port, [GET("/stream-error")], { timeoutMs: 2_000 }),
+    ]);
+    expect(statuses(long.text)).toEqual([414]);
+    expect(statuses(noHost.text)).toEqual([400]);
+    expect(statuses(lower.text)).toEqual([400]);
+    expect(broken.text).toContain("first chunk");
+    expect(await master.waitForLine(/the body stream broke/)).toMatch(/^\[[^\]]+\] \[\d+\] \[ERROR\] /);
+  });
 });
