@@ -57,6 +57,55 @@ describe("guardBody", () => {
     expect(guard.fault).toBe("stalled");
   });
 
+  it("bounds each wait of a body with a Content-Length, not its whole read", async () => {
+    const { request, send } = streamingRequest({ "content-length": "10" });
+    const guard = guardBody(request, { limit: 0, stallMs: 5_000 });
+    const text = request.text();
+    text.catch(() => {});
+    send("abc");
+    await vi.advanceTimersByTimeAsync(4_000);
+    send("def");
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(guard.fault).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1_000);
+    await expect(text).rejects.toBeInstanceOf(BodyTimeoutError);
+    expect(guard.fault).toBe("stalled");
+  });
+
+  it("reads a body with every reader", async () => {
+    const make = () => new Request("http://x/", { method: "POST", body: '{"a":1}', headers: { "content-type": "application/json" } });
+    const guarded = (request: Request) => (guardBody(request, { limit: 0, stallMs: 1_000 }), request);
+    expect(await guarded(make()).json()).toEqual({ a: 1 });
+    expect(await guarded(make()).text()).toBe('{"a":1}');
+    expect(new TextDecoder().decode(await guarded(make()).arrayBuffer())).toBe('{"a":1}');
+    expect(new TextDecoder().decode(await guarded(make()).bytes())).toBe('{"a":1}');
+    const blob = await guarded(make()).blob();
+    expect([blob.type, await blob.text()]).toEqual(["application/json", '{"a":1}']);
+    const request = guarded(make());
+    const chunks: string[] = [];
+    for await (const chunk of request.body!) chunks.push(new TextDecoder().decode(chunk));
+    expect(chunks.join("")).toBe('{"a":1}');
+  });
+
+  it("refuses a second read, as a Request does", async () => {
+    const request = new Request("http://x/", { method: "POST", body: "once" });
+    guardBody(request, { limit: 0, stallMs: 1_000 });
+    expect(request.bodyUsed).toBe(false);
+    expect(await request.text()).toBe("once");
+    expect(request.bodyUsed).toBe(true);
+    await expect(request.text()).rejects.toBeInstanceOf(TypeError);
+  });
+
+  it("stays the same Request, an instance of Request, with no own property added", () => {
+    const request = new Request("http://x/", { method: "POST", body: "x" });
+    guardBody(request, { limit: 0, stallMs: 1_000 });
+    expect(request).toBeInstanceOf(Request);
+    expect(Object.getPrototypeOf(request)).toBe(Request.prototype);
+    expect(Object.getOwnPropertyNames(request)).toEqual([]);
+    expect(request.method).toBe("POST");
+    expect(request.url).toBe("http://x/");
+  });
+
   it("restarts the stall clock with every chunk", async () => {
     const { request, send, end } = streamingRequest();
     const guard = guardBody(request, { limit: 0, stallMs: 5_000 });
@@ -97,6 +146,20 @@ describe("guardBody", () => {
     guardBody(request, { limit: 100, stallMs: 1_000 });
     expect(await request.text()).toBe("hello");
     expect(signalRead).toBe(false);
+  });
+
+  it("guards through own properties a request whose prototype's readers are read-only (@hono/node-server's)", async () => {
+    const native = new Request("http://x/", { method: "POST", body: "light" });
+    const lightPrototype = Object.create(Request.prototype) as object;
+    for (const name of ["text", "json", "arrayBuffer", "blob", "bytes", "formData"]) {
+      Object.defineProperty(lightPrototype, name, { value: function () { return (native as never as Record<string, () => unknown>)[name]!(); } });
+    }
+    Object.defineProperty(lightPrototype, "body", { get: () => native.body, configurable: true });
+    const light = Object.create(lightPrototype) as Request;
+    const guard = guardBody(light, { limit: 3, stallMs: 0 });
+    expect(Object.getOwnPropertyNames(light)).toContain("text");
+    await expect(light.text()).rejects.toBeInstanceOf(BodyTooLargeError);
+    expect(guard.fault).toBe("too-large");
   });
 
   it("leaves a request without a body alone", () => {

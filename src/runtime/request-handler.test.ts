@@ -285,6 +285,33 @@ describe("the request path", () => {
       expect(counts(host)).toEqual({ served: 1, inFlight: 0 });
     });
 
+    it("answers 408 for a small body with a Content-Length that stalls while the app reads it", async () => {
+      const host = await serve(async (request) => new Response(await request.text()), { bodyTimeoutMs: 2_000 });
+      let controller!: ReadableStreamDefaultController<Uint8Array>;
+      const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+      const request = new Request("http://x/form", { method: "POST", body, headers: { "content-length": "100" }, duplex: "half" } as RequestInit);
+      let answered: Response | undefined;
+      void (host.handler!(request) as Promise<Response>).then((r) => (answered = r));
+      controller.enqueue(new TextEncoder().encode("0123456789"));
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(answered?.status).toBe(408);
+      expect(lines(host, "INFO")).toEqual([expect.stringContaining("Request body stalled for 2 s: POST /form; answered 408")]);
+    });
+
+    it("lets a slow upload through whose pauses are each shorter than bodyTimeout", async () => {
+      const host = await serve(async (request) => new Response(`len=${(await request.text()).length}`), { bodyTimeoutMs: 5_000 });
+      let controller!: ReadableStreamDefaultController<Uint8Array>;
+      const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+      const request = new Request("http://x/up", { method: "POST", body, headers: { "content-length": "30" }, duplex: "half" } as RequestInit);
+      const pending = host.handler!(request) as Promise<Response>;
+      for (let i = 0; i < 3; i++) {
+        controller.enqueue(new TextEncoder().encode("u".repeat(10)));
+        await vi.advanceTimersByTimeAsync(3_000);
+      }
+      controller.close();
+      expect(await (await pending).text()).toBe("len=30");
+    });
+
     it("logs a client that breaks off mid-body as one line at info, without a stack, and answers 400", async () => {
       const host = await serve(async (request) => new Response(await request.text()));
       const { request, send, fail } = upload();
@@ -295,6 +322,30 @@ describe("the request path", () => {
       expect(response.status).toBe(400);
       expect(lines(host, "ERROR")).toEqual([]);
       expect(lines(host, "INFO")).toEqual([expect.stringMatching(/Client error on POST \/upload: AbortError: The connection was closed\.$/)]);
+    });
+
+    it("leaves announced bodies to a server that bounds stalls itself, and answers 408 for its BodyTimeoutError", async () => {
+      const host = new FakeHost(SPEC, {
+        default: async (request: Request) => {
+          try {
+            return new Response(await request.text());
+          } catch (error) {
+            throw new Error("read failed", { cause: error });
+          }
+        },
+      });
+      host.boundsBodyStalls = true;
+      await runWorker(host);
+      const request = new Request("http://x/up", { method: "POST", body: "x", headers: { "content-length": "1" } });
+      await host.handler!(request);
+      expect(Object.getPrototypeOf(request)).toBe(Request.prototype);
+
+      const stalled = new Request("http://x/up", { method: "POST", body: "x", headers: { "content-length": "1" } });
+      const { BodyTimeoutError } = await import("./body-guard.ts");
+      Object.defineProperty(stalled, "text", { value: () => Promise.reject(new BodyTimeoutError(60_000)) });
+      const response = await host.handler!(stalled);
+      expect(response.status).toBe(408);
+      expect(lines(host, "ERROR")).toEqual([]);
     });
 
     it("guards nothing for a GET, a HEAD or a POST without a body", async () => {

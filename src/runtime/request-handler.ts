@@ -12,9 +12,10 @@ import { escapeLogText } from "../core/log-escape.ts";
 import type { Logger } from "../core/logger.ts";
 import type { HttpEdge } from "../core/protocol.ts";
 import type { FetchHandler } from "./app.ts";
-import { type BodyGuard, guardBody } from "./body-guard.ts";
+import { type BodyFault, type BodyGuard, guardBody, StallWatch } from "./body-guard.ts";
 import { isClientFault } from "./client-fault.ts";
 import { withConnectionClose } from "./connection-close.ts";
+import type { WorkerHost } from "./worker-host.ts";
 
 /**
  * The runtime's own Response class, taken when this module loads. @hono/node-server later replaces the
@@ -40,6 +41,11 @@ export interface RequestHandlerOptions {
   edge: Pick<HttpEdge, "limitRequestBody" | "bodyTimeoutMs" | "requestTimeoutMs">;
   log: Logger;
   lifecycle: RequestLifecycle;
+  /**
+   * True when the server bounds body stalls itself ({@linkcode WorkerHost.boundsBodyStalls}): bodies
+   * with a Content-Length are then left to it.
+   */
+  serverBoundsStalls?: boolean;
 }
 
 /**
@@ -60,13 +66,16 @@ export interface RequestHandlerOptions {
  * timeout, a request costs two branches and one `instanceof` more than the app itself.
  */
 export function createRequestHandler(options: RequestHandlerOptions): FetchHandler {
-  const { fetch, log, lifecycle } = options;
+  const { fetch, log, lifecycle, serverBoundsStalls = false } = options;
   const { limitRequestBody, bodyTimeoutMs, requestTimeoutMs } = options.edge;
   const guardsBodies = limitRequestBody > 0 || bodyTimeoutMs > 0;
+  const watch = bodyTimeoutMs > 0 ? new StallWatch(bodyTimeoutMs) : undefined;
 
   const failed = (request: Request, error: unknown, guard: BodyGuard | undefined): Response => {
-    const fault = guard?.fault;
-    if (fault !== undefined) return bodyFailed(request, guard!);
+    if (guard?.fault !== undefined) return bodyFailed(request, guard);
+    // The server's own body bound (boundsBodyStalls, Bun's size limit) fails the read with these too.
+    const fault = bodyFaultOf(error);
+    if (fault !== undefined) return bodyFailed(request, { fault, error });
     if (isClientFault(error)) {
       log.info(`Client error on ${describeRequest(request)}: ${escapeLogText(String(error))}`);
       return plain(400, "Bad Request", true);
@@ -145,13 +154,22 @@ export function createRequestHandler(options: RequestHandlerOptions): FetchHandl
       const method = request.method;
       // A GET or HEAD body never reaches the app (@hono/node-server drops it); nor is it read here.
       if (method !== "GET" && method !== "HEAD") {
-        const length = request.headers.get("content-length");
-        if (length !== null && limitRequestBody > 0 && Number(length) > limitRequestBody) {
-          log.info(`Request body too large (Content-Length ${escapeLogText(length)} > ${limitRequestBody}): ${describeRequest(request)}; answered 413`);
-          return lifecycle.finish(request, info, plain(413, "Content Too Large", true), started);
-        }
-        if (length !== "0" && (length !== null || request.headers.get("transfer-encoding") !== null)) {
-          guard = guardBody(request, { limit: limitRequestBody, stallMs: bodyTimeoutMs });
+        const announced = request.headers.get("content-length");
+        if (announced === null) {
+          // No length: chunked, or no body at all.
+          if (request.headers.get("transfer-encoding") !== null) {
+            guard = guardBody(request, { limit: limitRequestBody, stallMs: bodyTimeoutMs, watch });
+          }
+        } else {
+          const length = Number(announced);
+          if (limitRequestBody > 0 && length > limitRequestBody) {
+            log.info(`Request body too large (Content-Length ${escapeLogText(announced)} > ${limitRequestBody}): ${describeRequest(request)}; answered 413`);
+            return lifecycle.finish(request, info, plain(413, "Content Too Large", true), started);
+          }
+          // Within the limit, the runtime holds the body to its length; only its stalls need a bound.
+          if (length > 0 && bodyTimeoutMs > 0 && !serverBoundsStalls) {
+            guard = guardBody(request, { limit: 0, stallMs: bodyTimeoutMs, watch });
+          }
         }
       }
     }
@@ -167,6 +185,15 @@ export function createRequestHandler(options: RequestHandlerOptions): FetchHandl
     }
     return lifecycle.finish(request, info, notAResponse(request, result, false), started);
   };
+}
+
+/** The body fault a BodyTimeoutError or BodyTooLargeError in `error`'s cause chain names. */
+function bodyFaultOf(error: unknown): BodyFault | undefined {
+  for (let depth = 0; depth < 3 && error instanceof Error; depth++, error = error.cause) {
+    if (error.name === "BodyTimeoutError") return "stalled";
+    if (error.name === "BodyTooLargeError") return "too-large";
+  }
+  return undefined;
 }
 
 /** A short text answer, closing the connection after it when the rest of the request cannot be trusted. */

@@ -112,6 +112,14 @@ export interface WorkerHost {
   writeError(text: string): void;
   /** Writes text as it is to standard output. */
   writeOutput(text: string): void;
+  /**
+   * True when the server itself fails the read of a request body that stalls longer than
+   * `edge.bodyTimeoutMs` (the read rejects with a `BodyTimeoutError` from body-guard.ts, answered 408,
+   * or the connection is closed). The worker loop then leaves bodies with a Content-Length to it and
+   * guards only chunked ones: on Node, mgr's own guard costs ~15 µs per request with a body, measured
+   * (@hono/node-server's lightweight request slows down once changed), where a socket timeout is free.
+   */
+  boundsBodyStalls?: boolean;
   /** Sets the process title shown by `ps`, where the runtime can. */
   setProcessTitle?(title: string): void;
   exit(code: number): never;

@@ -217,6 +217,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     fetch: app.fetch,
     edge: spec.edge,
     log,
+    serverBoundsStalls: host.boundsBodyStalls === true,
     lifecycle: {
       start() {
         inFlight++;

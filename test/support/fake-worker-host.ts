@@ -100,6 +100,7 @@ export class FakeHost implements WorkerHost {
   writeOutput(text: string): void {
     this.output.push(text);
   }
+  boundsBodyStalls?: boolean;
   /** The peer address every request comes from, as the runtime would report it. */
   peer = "10.0.0.7";
   clientOf(): ClientInfo {
