@@ -116,9 +116,10 @@ export function serveConnections(
     const watch = new WatchedConnection(() => {
       const fd = serving.descriptorOf(conn);
       const answered = fd !== undefined && answerRequestTimeout(fd, peer);
+      // The same line as Node's for its own 408.
       logClientError(
-        `No complete request head from ${formatPeer(peer)} within ${edge.headersTimeoutMs / 1000} s; ` +
-          (answered ? "answered 408 and closed" : "closed"),
+        `Invalid request from ${formatPeer(peer)}: request head not received within ${edge.headersTimeoutMs / 1000} s; ` +
+          (answered ? "answered 408" : "closed"),
       );
       closeNow();
     }, closeAfterResponse);
