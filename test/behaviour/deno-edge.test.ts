@@ -83,7 +83,7 @@ function rssOf(pid: number): number {
 describe.skipIf(!RUNTIMES.includes("deno"))("the HTTP edge of a Deno worker", () => {
   it("answers 408 and closes a connection that sends no complete head within --headers-timeout", async () => {
     const port = await freePort();
-    await startServing("deno", APP, port, ["-w", "1", "--headers-timeout", "1"]);
+    const master = await startServing("deno", APP, port, ["-w", "1", "--headers-timeout", "1"]);
     const [silent, slowloris, partial, served] = await Promise.all([
       exchange(port, []),
       exchange(port, dribble("GET / HTTP/1.1\r\nHost: test\r\nX-Slow: abcdefghijklmnopqrstuvwxyz", 100)),
@@ -100,6 +100,9 @@ describe.skipIf(!RUNTIMES.includes("deno"))("the HTTP edge of a Deno worker", ()
     expect(partial.end).toBe("closed");
     // The slow client's next byte meets a closed socket: a reset, once the 408 is in.
     expect(["closed", "reset"]).toContain(slowloris.end);
+    // One line each, at info: the client's fault.
+    const logged = /\[INFO\] Invalid request from 127\.0\.0\.1:\d+: request head not received within 1 s; answered 408$/;
+    await waitFor("three lines about the slow heads", () => master.lines(logged).length === 3);
     expect(served.status).toBe(200);
   });
 
