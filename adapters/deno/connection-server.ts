@@ -5,7 +5,7 @@
  * one a server of its own (`serveHttpOnConnection`, deno-internal.ts), watched by the worker's
  * {@linkcode ConnectionClock}:
  * - a connection whose first request head has not arrived within `headersTimeout` is answered
- *   `408 Request Timeout` and closed (timeout-answer.ts), as Node does;
+ *   `408 Request Timeout` and closed (connection-socket.ts), as Node does;
  * - one that stays idle for `keepalive` after a request is closed once nothing is in progress on it:
  *   its server's `shutdown()` lets a response that is still streaming finish first, and no timer is
  *   armed while a handler works, so neither a slow handler, a stream nor an upload is ever cut;
@@ -14,9 +14,10 @@
  *   later, read or not; any response of a draining worker closes its connection once it is sent:
  *   Deno's own server leaves the closing to the client.
  *
- * Cost, measured with wrk (bench/, BENCHMARKS.md): per request, an increment and the head checks
- * (head-checks.ts); per connection, ~10 µs more than `Deno.serve`, whose accept loop runs in Rust
- * (30 -> 40 µs of CPU for a connection that carries one request; nothing for keep-alive clients).
+ * Cost, measured in pairs against `Deno.serve` (BENCHMARKS.md, "The HTTP edge on Deno"): per
+ * request ~1% (an increment, the head checks of head-checks.ts, a look at the response's status);
+ * per new connection ~15 µs of CPU, +36% for a connection that carries one request, as `Deno.serve`
+ * accepts in Rust and starts no server per connection.
  *
  * The drain closes the listeners (with `net.ipv4.tcp_migrate_req=1` their queued connections move to
  * the other workers' listeners), marks every later response `Connection: close` and closes its
@@ -40,6 +41,7 @@ import type { DenoConn, DenoListener, DenoNetAddr, DenoServeHandlerInfo } from "
 import type { ConnectionHttpServer, ConnectionServing } from "./deno-internal.ts";
 import { checkHead, fallbackPrefix, refusalResponse } from "./head-checks.ts";
 import { answerRequestTimeout, shutdownConnection } from "./connection-socket.ts";
+import { serveErrorHandler } from "./serve-error.ts";
 
 /** A connection being served. */
 interface Connection {
@@ -79,11 +81,7 @@ export function serveConnections(
   let drained: Promise<void> | undefined;
   let onLastConnection: (() => void) | undefined;
 
-  const onError = (error: unknown): Response => {
-    if (isClientFault(error)) logClientError(`Connection lost while serving a response: ${messageOf(error)}`);
-    else logAppError(`Error serving a response: ${stackOf(error)}`);
-    return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain" } });
-  };
+  const onError = serveErrorHandler(options);
 
   const serveConnection = (conn: DenoConn) => {
     const peer = conn.remoteAddr;
@@ -188,7 +186,7 @@ export function serveConnections(
       try {
         conn = await listener.accept();
       } catch (error) {
-        // A drain stops the listener (EINVAL) or closes it: the loop is over.
+        // A drain or a stop closes the listener: the loop is over.
         if (stopping || !TRANSIENT_ACCEPT_ERROR.test(messageOf(error))) {
           if (!stopping) logAppError(`Stopped accepting connections on ${formatPeer(listener.addr)}: ${messageOf(error)}`);
           return;
@@ -242,21 +240,10 @@ function saysClose(response: Response): boolean {
   return response.headers.get("connection")?.toLowerCase().includes("close") === true;
 }
 
-/** Errors of a connection the client closed, reset or broke, as Deno names them. */
-function isClientFault(error: unknown): boolean {
-  const name = (error as { name?: unknown } | null)?.name;
-  return name === "Http" || name === "BadResource" || name === "Interrupted" || name === "ConnectionReset" ||
-    name === "BrokenPipe" || name === "UnexpectedEof";
-}
-
 function formatPeer(address: DenoNetAddr): string {
   return address.hostname.includes(":") ? `[${address.hostname}]:${address.port}` : `${address.hostname}:${address.port}`;
 }
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-function stackOf(error: unknown): string {
-  return error instanceof Error ? error.stack ?? error.message : String(error);
 }

@@ -33,6 +33,7 @@ import type { DenoHttpServer, DenoListener, DenoServeHandlerInfo } from "./deno-
 import { findConnectionServing } from "./deno-internal.ts";
 import { checkHead, fallbackPrefix, refusalResponse } from "./head-checks.ts";
 import { findNewSockets, findOpenSockets, stopAccepting } from "./listening-socket.ts";
+import { serveErrorHandler } from "./serve-error.ts";
 import type { OpenSocket } from "./listening-socket.ts";
 
 /** Serves `handler` on every address of `options.bind`; rejects with a {@linkcode ListenError}. */
@@ -76,7 +77,7 @@ function listen(options: ServeOptions): DenoListener[] {
  * on `Connection: close`, and calls `shutdown()` after a short grace.
  */
 async function serveWithDenoServe(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer> {
-  const { edge, logClientError, logAppError } = options;
+  const { edge, logClientError } = options;
   let draining = false;
   let drained: Promise<void> | undefined;
   const serveHandler = closeConnectionsWhileDraining(withoutBodyReservation(handler, edge), () => draining);
@@ -97,10 +98,7 @@ async function serveWithDenoServe(handler: FetchHandler, options: ServeOptions):
         signal: abort.signal,
         // Silences Deno's own "Listening on" line: the master logs its addresses once.
         onListen: () => {},
-        onError(error) {
-          logAppError(`Error serving a response: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
-          return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain" } });
-        },
+        onError: serveErrorHandler(options),
         handler(request: Request, info: DenoServeHandlerInfo) {
           const refusal = checkHead(request, edge.limitRequestLine, prefix);
           if (refusal === undefined) return serveHandler(request, info);
