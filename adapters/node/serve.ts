@@ -23,6 +23,7 @@ import { edgeResponseClass, seal } from "./edge-response.ts";
 import { checkHead, forbiddenTrailer } from "./head-limits.ts";
 import { interceptHonoConsole } from "./hono-failures.ts";
 import { describeRequest } from "./log-text.ts";
+import { errorStack } from "../../src/core/error-text.ts";
 
 
 interface Connection {
@@ -59,14 +60,14 @@ export async function serveNode(
         return new Response(null, { status: 400, headers: { connection: "close", "content-length": "0" } });
       }
       // The worker loop's handler answers for every error of the app's; this is the library's own.
-      logAppError(`Error serving a request: ${stackOf(error)}`);
+      logAppError(`Error serving a request: ${errorStack(error)}`);
       return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain" } });
     },
   });
   interceptHonoConsole();
   const nodeOptions = nodeEdgeOptions(edge, options.keepaliveMs);
   const EdgeResponse = edgeResponseClass((request, error) => {
-    logAppError(`Error writing the response to ${describeRequest(request)}: ${stackOf(error)}`);
+    logAppError(`Error writing the response to ${describeRequest(request)}: ${errorStack(error)}`);
   });
   const connections = new Set<Connection>();
   let draining = false;
@@ -208,8 +209,4 @@ function listen(server: Server, address: ListenAddress, backlog: number): Promis
 
 function peerOf(socket: Socket | null | undefined): string {
   return socket?.remoteAddress ?? "an unknown peer";
-}
-
-function stackOf(error: unknown): string {
-  return error instanceof Error ? error.stack ?? error.message : String(error);
 }

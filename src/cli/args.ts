@@ -12,6 +12,7 @@ import { type Setting, type SettingKey, SETTINGS } from "../core/settings.ts";
 import { closest } from "./closest.ts";
 import { describeFlagValue } from "./resolve-config.ts";
 import { UsageError } from "./usage-error.ts";
+import { errorMessage } from "../core/error-text.ts";
 
 export { UsageError } from "./usage-error.ts";
 
@@ -142,7 +143,7 @@ function validationMessage(setting: Setting, value: string): string | undefined 
 
 /** Rewrites parseArgs' errors as one line that names the flag and says what to do. */
 function describeParseError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const code = (error as { code?: string }).code;
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
     const flag = /'([^']+)'/.exec(message)?.[1] ?? message;

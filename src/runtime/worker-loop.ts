@@ -16,6 +16,7 @@ import { ListenError } from "./worker-host.ts";
 import type { WorkerHost, WorkerServer, WorkerSignal } from "./worker-host.ts";
 import { loadWorkerHooks, type WorkerHookRunner } from "./worker-hooks.ts";
 import { WorkerLogs } from "./worker-logs.ts";
+import { errorMessage, errorStack } from "../core/error-text.ts";
 
 /** How long a worker whose master is gone may take to finish its requests, in milliseconds. */
 export const PARENT_LOST_GRACE_MS = 750;
@@ -91,7 +92,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       try {
         await app.teardown();
       } catch (error) {
-        log.error(`teardown() failed: ${stackOf(error)}`);
+        log.error(`teardown() failed: ${errorStack(error)}`);
       }
     }
     await runHook("workerExit", self);
@@ -195,7 +196,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     }
   } catch (error) {
     clearInterval(heartbeat);
-    await host.send({ type: "boot-error", kind: "app-load", message: messageOf(error), stack: stackOf(error) });
+    await host.send({ type: "boot-error", kind: "app-load", message: errorMessage(error), stack: errorStack(error) });
     logs.close();
     return host.exit(WORKER_EXIT_APP_LOAD);
   }
@@ -251,7 +252,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       });
     } catch (error) {
       // The response goes out all the same; a line that cannot be formatted is not worth a request.
-      log.error(`Cannot write the access log line for ${describeRequest(request)}: ${stackOf(error)}`);
+      log.error(`Cannot write the access log line for ${describeRequest(request)}: ${errorStack(error)}`);
     }
   };
 
@@ -271,7 +272,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     if (error instanceof ListenError) {
       await host.send({ type: "boot-error", kind: "bind", message: error.message });
     } else {
-      log.error(`Cannot serve: ${stackOf(error)}`);
+      log.error(`Cannot serve: ${errorStack(error)}`);
     }
     logs.close();
     return host.exit(WORKER_EXIT_BOOT);
@@ -295,12 +296,4 @@ function describe(message: unknown): string {
     text = String(message);
   }
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-function stackOf(error: unknown): string {
-  return error instanceof Error ? error.stack ?? error.message : String(error);
 }
