@@ -9,18 +9,10 @@
  * @module
  */
 
-/** Signals the adapter listens for, on either side. */
-export type DenoSignal =
-  | "SIGTERM"
-  | "SIGINT"
-  | "SIGQUIT"
-  | "SIGHUP"
-  | "SIGTTIN"
-  | "SIGTTOU"
-  | "SIGUSR1"
-  | "SIGUSR2"
-  | "SIGWINCH"
-  | "SIGPIPE";
+import type { Signal } from "../../src/core/runtime.ts";
+
+/** Signals the adapter listens for, on either side: the ones the master listens for cover the worker's too. */
+export type DenoSignal = Signal;
 
 /** What `Deno.serve` passes to a handler next to the request. */
 export interface DenoServeHandlerInfo {
