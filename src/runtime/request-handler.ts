@@ -62,8 +62,9 @@ export interface RequestHandlerOptions {
  *
  * Not an async function on purpose: a handler that answers synchronously (as many Hono routes do)
  * gets its Response back synchronously, and the runtime's server takes its fast path for it. An async
- * wrapper cost Node ~10% of its throughput (measured with bench/). With no body and no request
- * timeout, a request costs two branches and one `instanceof` more than the app itself.
+ * wrapper cost Node ~10% of its throughput (measured with bench/). A GET with no request timeout
+ * costs a `method` read, a few branches and one `instanceof` more than the app itself: 1-4 ns on Bun
+ * and Deno, ~20 ns on Node (measured in a loop; a hello-world request costs 8-20 µs).
  */
 export function createRequestHandler(options: RequestHandlerOptions): FetchHandler {
   const { fetch, log, lifecycle, serverBoundsStalls = false } = options;
