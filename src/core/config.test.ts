@@ -43,7 +43,7 @@ describe("DEFAULTS", () => {
       limitRequestFieldSize: 8190,
       limitRequestBody: 0,
       headersTimeout: 10,
-      bodyTimeout: 60,
+      bodyTimeout: 0,
       requestTimeout: 0,
       forwardedAllowIps: ["127.0.0.1", "::1"],
       hooks: {},

@@ -182,7 +182,7 @@ describe.each(RUNTIMES)("the HTTP edge on %s", (runtime) => {
       expect(shown.code, shown.stderr).toBe(0);
       for (const line of [
         /^headersTimeout\s+7\s+# environment MGR_HEADERS_TIMEOUT$/m,
-        /^bodyTimeout\s+60\s+# default$/m,
+        /^bodyTimeout\s+0\s+# default$/m,
         /^requestTimeout\s+0\s+# default$/m,
         /^limitRequestLine\s+4094\s+# default$/m,
         /^limitRequestFields\s+100\s+# default$/m,
