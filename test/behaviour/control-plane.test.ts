@@ -17,7 +17,6 @@ import {
   writeFileSync,
 } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
-import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -32,6 +31,7 @@ import {
   RUNTIMES,
   startServing,
   waitFor,
+  getUnix,
 } from "./harness.ts";
 
 const APP = `${FIXTURES}app.ts`;
@@ -193,15 +193,7 @@ describe.each(RUNTIMES)("the control plane on %s", (runtime) => {
 
     const master = await startServing(runtime, APP, port, ["-w", "2", "--pid", pidfile, "-b", `unix:${appSocket}`]);
     expect(lstatSync(join(dir, "app.mgr-control.sock")).mode & 0o777).toBe(0o600);
-    const body = await new Promise<string>((resolve, reject) => {
-      const request = httpRequest({ socketPath: appSocket, path: "/pid" }, (response) => {
-        let text = "";
-        response.on("data", (chunk: Buffer) => (text += chunk));
-        response.on("end", () => resolve(text));
-      });
-      request.on("error", reject);
-      request.end();
-    });
+    const body = await getUnix(appSocket, "/pid");
     expect(master.workers()).toContain(Number(body));
     const status = await runMgr(runtime, ["status", "--pid", pidfile]);
     expect(status.code, status.stderr).toBe(0);

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { expect } from "vitest";
-import { Agent, get as httpGet, type IncomingHttpHeaders } from "node:http";
+import { Agent, get as httpGet, type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -255,6 +255,19 @@ export function get(
     );
     request.on("timeout", () => request.destroy(new Error(`GET ${path} timed out after ${timeoutMs} ms`)));
     request.on("error", reject);
+  });
+}
+
+/** GET `path` over the unix socket at `socketPath` and resolve with the body. */
+export function getUnix(socketPath: string, path: string): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const request = httpRequest({ socketPath, path }, (response) => {
+      let text = "";
+      response.on("data", (chunk: Buffer) => (text += chunk));
+      response.on("end", () => resolve(text));
+    });
+    request.on("error", reject);
+    request.end();
   });
 }
 

@@ -4,7 +4,6 @@
  */
 
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -21,6 +20,7 @@ import {
   RUNTIMES,
   startServing,
   waitFor,
+  getUnix,
 } from "./harness.ts";
 
 const APP = `${FIXTURES}app.ts`;
@@ -227,15 +227,7 @@ describe.each(RUNTIMES)("live operations on %s", (runtime) => {
     }
     const master = await startServing(runtime, APP, port, ["-w", "2", "-b", `unix:${socket}`]);
     await master.waitForLine(new RegExp(`Ready: 2 workers serving http://127\\.0\\.0\\.1:${port}, unix:${socket}`));
-    const body = await new Promise<string>((resolve, reject) => {
-      const request = httpRequest({ socketPath: socket, path: "/pid" }, (response) => {
-        let text = "";
-        response.on("data", (chunk: Buffer) => (text += chunk));
-        response.on("end", () => resolve(text));
-      });
-      request.on("error", reject);
-      request.end();
-    });
+    const body = await getUnix(socket, "/pid");
     expect(master.workers()).toContain(Number(body));
     master.signal("SIGTERM");
     expect((await master.waitForExit()).code).toBe(0);
