@@ -2,7 +2,8 @@
  * Serving a fetch handler with `node:http`, through `@hono/node-server`'s request listener, with a
  * drain that loses no request, behind mgr's HTTP edge: the head limits and the strictness Node's
  * parser lacks are checked before a Request is built, Node's own bounds (head size, head timeout,
- * idle keep-alive) are set from the edge, and what Node and the library would answer or print by
+ * idle keep-alive) are set from the edge, a body's stalls are bounded by its socket's timeout
+ * (body-stall.ts), and what Node and the library would answer or print by
  * themselves (parse errors, a response the app made wrong) is answered properly and logged through mgr.
  *
  * @module
@@ -20,6 +21,7 @@ import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
 import { CLIENT_ERROR_RESPONSES, classifyClientError } from "./client-error.ts";
 import { nodeEdgeOptions } from "./edge-options.ts";
 import { edgeResponseClass, seal } from "./edge-response.ts";
+import { announcesBody, boundBodyStalls } from "./body-stall.ts";
 import { checkHead, forbiddenTrailer } from "./head-limits.ts";
 import { interceptHonoConsole } from "./hono-failures.ts";
 import { describeRequest } from "./log-text.ts";
@@ -114,6 +116,7 @@ export async function serveNode(
     if (draining) response.setHeader("Connection", "close");
     // Node's parser takes Host in a trailer; only a chunked body has one.
     if (request.headers["transfer-encoding"] !== undefined) watchTrailers(request, response);
+    if (edge.bodyTimeoutMs > 0 && announcesBody(request)) boundBodyStalls(request, response, edge.bodyTimeoutMs);
     handing = request;
     void listener(request, response);
     handing = undefined;

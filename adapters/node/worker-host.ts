@@ -6,6 +6,7 @@
 
 import { processWorkerHost } from "../../src/runtime/process-worker-host.ts";
 import type { WorkerHost } from "../../src/runtime/worker-host.ts";
+import { bodyStallOf } from "./body-stall.ts";
 import { importModule } from "./import-module.ts";
 import { serveNode } from "./serve.ts";
 
@@ -16,6 +17,9 @@ export function createNodeWorkerHost(): WorkerHost {
     ...base,
     importModule,
     serve: (handler, options) => serveNode(handler, options, base.roundTrip),
+    // The socket bounds body stalls (body-stall.ts).
+    boundsBodyStalls: true,
+    bodyFaultOf: bodyStallOf,
     clientOf(_request, info) {
       const incoming = (info as { incoming?: { socket?: { remoteAddress?: string }; httpVersion?: string } } | undefined)
         ?.incoming;

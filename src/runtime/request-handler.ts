@@ -42,10 +42,12 @@ export interface RequestHandlerOptions {
   log: Logger;
   lifecycle: RequestLifecycle;
   /**
-   * True when the server bounds body stalls itself ({@linkcode WorkerHost.boundsBodyStalls}): bodies
-   * with a Content-Length are then left to it.
+   * True when the server bounds body stalls itself ({@linkcode WorkerHost.boundsBodyStalls}): a body
+   * is then guarded only to bound its size.
    */
   serverBoundsStalls?: boolean;
+  /** The fault the server found with a request's body ({@linkcode WorkerHost.bodyFaultOf}). */
+  serverBodyFault?: (info: unknown) => BodyFault | undefined;
 }
 
 /**
@@ -67,16 +69,23 @@ export interface RequestHandlerOptions {
  * and Deno, ~20 ns on Node (measured in a loop; a hello-world request costs 8-20 µs).
  */
 export function createRequestHandler(options: RequestHandlerOptions): FetchHandler {
-  const { fetch, log, lifecycle, serverBoundsStalls = false } = options;
-  const { limitRequestBody, bodyTimeoutMs, requestTimeoutMs } = options.edge;
+  const { fetch, log, lifecycle, serverBoundsStalls = false, serverBodyFault = () => undefined } = options;
+  const { limitRequestBody, requestTimeoutMs } = options.edge;
+  // The stall bound this handler enforces itself: none where the server does.
+  const bodyTimeoutMs = serverBoundsStalls ? 0 : options.edge.bodyTimeoutMs;
   const guardsBodies = limitRequestBody > 0 || bodyTimeoutMs > 0;
   const watch = bodyTimeoutMs > 0 ? new StallWatch(bodyTimeoutMs) : undefined;
 
-  const failed = (request: Request, error: unknown, guard: BodyGuard | undefined): Response => {
-    if (guard?.fault !== undefined) return bodyFailed(request, guard);
-    // The server's own body bound (boundsBodyStalls, Bun's size limit) fails the read with these too.
-    const fault = bodyFaultOf(error);
-    if (fault !== undefined) return bodyFailed(request, { fault, error });
+  /** Why the body read failed, if it did: found by the guard, or by the server's own bounds. */
+  const bodyFault = (info: unknown, error: unknown, guard: BodyGuard | undefined): BodyGuard | undefined => {
+    if (guard?.fault !== undefined) return guard;
+    const fault = serverBodyFault(info) ?? bodyFaultOf(error);
+    return fault === undefined ? undefined : { fault, error };
+  };
+
+  const failed = (request: Request, info: unknown, error: unknown, guard: BodyGuard | undefined): Response => {
+    const fault = bodyFault(info, error, guard);
+    if (fault !== undefined) return bodyFailed(request, fault);
     if (isClientFault(error)) {
       log.info(`Client error on ${describeRequest(request)}: ${escapeLogText(String(error))}`);
       return plain(400, "Bad Request", true);
@@ -92,7 +101,7 @@ export function createRequestHandler(options: RequestHandlerOptions): FetchHandl
         log.info(`Request body too large (over ${limitRequestBody} bytes): ${what}; answered 413`);
         return plain(413, "Content Too Large", true);
       case "stalled":
-        log.info(`Request body stalled for ${formatSeconds(bodyTimeoutMs)}: ${what}; answered 408`);
+        log.info(`Request body stalled for ${formatSeconds(options.edge.bodyTimeoutMs)}: ${what}; answered 408`);
         return plain(408, "Request Timeout", true);
       default:
         log.info(`Client error on ${what}: ${escapeLogText(String(guard.error))}`);
@@ -107,11 +116,13 @@ export function createRequestHandler(options: RequestHandlerOptions): FetchHandl
   };
 
   /** The answer for what an async handler resolved to. */
-  const resolved = (request: Request, value: unknown, guard: BodyGuard | undefined): Response => {
+  const resolved = (request: Request, info: unknown, value: unknown, guard: BodyGuard | undefined): Response => {
     if (!(value instanceof NativeResponse)) return notAResponse(request, value, true);
-    if (guard?.fault === undefined) return value;
+    if (guard?.fault === undefined && (value.status !== 500 || !serverBoundsStalls)) return value;
+    const fault = bodyFault(info, undefined, guard);
+    if (fault === undefined) return value;
     // The app's framework turned the failed body read into its own 500 (Hono's default onError does).
-    return value.status === 500 ? bodyFailed(request, guard) : withConnectionClose(value);
+    return value.status === 500 ? bodyFailed(request, fault) : withConnectionClose(value);
   };
 
   const settle = (
@@ -121,8 +132,8 @@ export function createRequestHandler(options: RequestHandlerOptions): FetchHandl
     started: number,
     guard: BodyGuard | undefined,
   ): Promise<Response> => {
-    const onValue = (value: unknown) => lifecycle.finish(request, info, resolved(request, value, guard), started);
-    const onError = (error: unknown) => lifecycle.finish(request, info, failed(request, error, guard), started);
+    const onValue = (value: unknown) => lifecycle.finish(request, info, resolved(request, info, value, guard), started);
+    const onError = (error: unknown) => lifecycle.finish(request, info, failed(request, info, error, guard), started);
     if (requestTimeoutMs <= 0) return Promise.resolve(pending).then(onValue, onError);
     return new Promise<Response>((resolve) => {
       let answered = false;
@@ -168,7 +179,7 @@ export function createRequestHandler(options: RequestHandlerOptions): FetchHandl
             return lifecycle.finish(request, info, plain(413, "Content Too Large", true), started);
           }
           // Within the limit, the runtime holds the body to its length; only its stalls need a bound.
-          if (length > 0 && bodyTimeoutMs > 0 && !serverBoundsStalls) {
+          if (length > 0 && bodyTimeoutMs > 0) {
             guard = guardBody(request, { limit: 0, stallMs: bodyTimeoutMs, watch });
           }
         }
@@ -178,7 +189,7 @@ export function createRequestHandler(options: RequestHandlerOptions): FetchHandl
     try {
       result = fetch(request, info);
     } catch (error) {
-      return lifecycle.finish(request, info, failed(request, error, guard), started);
+      return lifecycle.finish(request, info, failed(request, info, error, guard), started);
     }
     if (result instanceof NativeResponse) return lifecycle.finish(request, info, result, started);
     if (typeof (result as PromiseLike<unknown> | undefined)?.then === "function") {

@@ -8,6 +8,7 @@
 import { formatAddress } from "../core/config.ts";
 import type { FromWorker, HttpEdge, ListenAddress, WorkerSpec } from "../core/protocol.ts";
 import type { FetchHandler } from "./app.ts";
+import type { BodyFault } from "./body-guard.ts";
 
 /** Options of {@linkcode WorkerHost.serve}. */
 export interface ServeOptions {
@@ -115,11 +116,18 @@ export interface WorkerHost {
   /**
    * True when the server itself fails the read of a request body that stalls longer than
    * `edge.bodyTimeoutMs` (the read rejects with a `BodyTimeoutError` from body-guard.ts, answered 408,
-   * or the connection is closed). The worker loop then leaves bodies with a Content-Length to it and
-   * guards only chunked ones: on Node, mgr's own guard costs ~15 µs per request with a body, measured
-   * (@hono/node-server's lightweight request slows down once changed), where a socket timeout is free.
+   * or the connection is closed). The worker loop then guards a body only to bound its size (a chunked
+   * one over `edge.limitRequestBody`): on Node, mgr's own guard costs ~15 µs per request with a body,
+   * measured (@hono/node-server's lightweight request slows down once changed), where a socket timeout
+   * is free.
    */
   boundsBodyStalls?: boolean;
+  /**
+   * The fault the server itself found with the body of the request `info` came with (with
+   * {@linkcode boundsBodyStalls}: `"stalled"`), so that a 500 the app's framework made of the failed
+   * read is answered and logged for what it is. Asked only when a request failed.
+   */
+  bodyFaultOf?(info: unknown): BodyFault | undefined;
   /** Sets the process title shown by `ps`, where the runtime can. */
   setProcessTitle?(title: string): void;
   exit(code: number): never;

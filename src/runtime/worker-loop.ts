@@ -219,6 +219,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     edge: spec.edge,
     log,
     serverBoundsStalls: host.boundsBodyStalls === true,
+    serverBodyFault: host.bodyFaultOf?.bind(host),
     lifecycle: {
       start() {
         inFlight++;
