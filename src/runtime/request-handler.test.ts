@@ -348,6 +348,31 @@ describe("the request path", () => {
       expect(lines(host, "ERROR")).toEqual([]);
     });
 
+    it("answers 408 for the 500 a framework makes of a body the server reports stalled, logged as a stall", async () => {
+      const stalledInfo = { stalled: true };
+      const host = new FakeHost(SPEC, {
+        default: async (request: Request) => {
+          try {
+            return new Response(await request.text());
+          } catch {
+            return new Response("Internal Server Error", { status: 500 });
+          }
+        },
+      });
+      host.boundsBodyStalls = true;
+      host.bodyFaultOf = (info) => (info === stalledInfo ? "stalled" : undefined);
+      await runWorker(host);
+      const failing = () => {
+        const request = new Request("http://x/up", { method: "POST", body: "x", headers: { "content-length": "1" } });
+        Object.defineProperty(request, "text", { value: () => Promise.reject(new Error("aborted")) });
+        return request;
+      };
+      expect((await host.handler!(failing(), stalledInfo)).status).toBe(408);
+      expect(lines(host, "INFO")).toEqual([expect.stringMatching(/Request body stalled for .*: POST \/up; answered 408$/)]);
+      // Any other 500 of the app's stays as it is.
+      expect((await host.handler!(failing(), {})).status).toBe(500);
+    });
+
     it("guards nothing for a GET, a HEAD or a POST without a body", async () => {
       const requests: Request[] = [];
       const host = await serve((request) => (requests.push(request), new Response("ok")), { limitRequestBody: 1 });

@@ -9,6 +9,7 @@ import { DEFAULTS } from "../../src/core/config.ts";
 import type { FromWorker, ToWorker, WorkerSpec } from "../../src/core/protocol.ts";
 import { buildHttpEdge } from "../../src/core/worker-spec.ts";
 import type { FetchHandler } from "../../src/runtime/app.ts";
+import type { BodyFault } from "../../src/runtime/body-guard.ts";
 import type { ClientInfo, WorkerHost, WorkerServer } from "../../src/runtime/worker-host.ts";
 
 /** A worker spec with the defaults, serving `/srv/app.ts` on 127.0.0.1:8000. */
@@ -101,6 +102,7 @@ export class FakeHost implements WorkerHost {
     this.output.push(text);
   }
   boundsBodyStalls?: boolean;
+  bodyFaultOf?(info: unknown): BodyFault | undefined;
   /** The peer address every request comes from, as the runtime would report it. */
   peer = "10.0.0.7";
   clientOf(): ClientInfo {
