@@ -13,6 +13,7 @@ import { prepareReusePort } from "../../src/runtime/reuse-port.ts";
 import type { Runtime } from "../../src/core/runtime.ts";
 import type { BunGlobal } from "./bun-api.ts";
 import { spawnBunWorker } from "./spawn.ts";
+import { monotonicMicrosBun, notifyBun } from "./notify.ts";
 
 declare const Bun: Pick<BunGlobal, "version">;
 
@@ -39,5 +40,7 @@ export function createBunRuntime(): Runtime {
     // Workers share the port with SO_REUSEPORT: a worker that stops listening must hand its queued
     // connections on instead of resetting them.
     preflight: async () => prepareReusePort(),
+    notify: notifyBun,
+    monotonicMicros: monotonicMicrosBun,
   };
 }

@@ -11,6 +11,7 @@ import type { Runtime } from "../../src/core/runtime.ts";
 import { checkListen } from "./check-listen.ts";
 import { Deno } from "./deno-api.ts";
 import { spawnDenoWorker } from "./spawn.ts";
+import { monotonicMicrosDeno, notifyDeno } from "./notify.ts";
 
 /**
  * Creates the Deno {@linkcode Runtime}: worker processes that share the port with SO_REUSEPORT, Deno's
@@ -39,5 +40,7 @@ export function createDenoRuntime(): Runtime {
     // Each worker owns its accept queue; without tcp_migrate_req a worker that stops listening resets
     // the connections still queued in it.
     preflight: () => Promise.resolve(prepareReusePort()),
+    notify: notifyDeno,
+    monotonicMicros: monotonicMicrosDeno,
   };
 }

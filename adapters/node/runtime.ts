@@ -10,6 +10,7 @@ import type { Runtime } from "../../src/core/runtime.ts";
 import { checkListen } from "../../src/runtime/check-listen.ts";
 import { importModule } from "./import-module.ts";
 import { spawnClusterWorker } from "./spawn.ts";
+import { monotonicMicrosNode, notifyNode } from "./notify.ts";
 
 /** Creates the Node {@linkcode Runtime}: cluster workers, process signals, wall time. */
 export function createNodeRuntime(): Runtime {
@@ -31,5 +32,7 @@ export function createNodeRuntime(): Runtime {
     setProcessTitle(title) {
       process.title = title;
     },
+    notify: notifyNode,
+    monotonicMicros: monotonicMicrosNode,
   };
 }

@@ -23,6 +23,7 @@ import type { ConfigLoader } from "./config-loader.ts";
 import type { MainOptions } from "./main-options.ts";
 import type { ResolvedConfig } from "./resolve-config.ts";
 import { UsageError } from "./usage-error.ts";
+import { startServiceNotify } from "./service-notify.ts";
 
 /** Runs the master; resolves with its exit code. */
 export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: ConfigLoader, options: MainOptions): Promise<number> {
@@ -61,6 +62,7 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   }
 
   logger.info(`Starting mgr ${VERSION}`);
+  const systemd = startServiceNotify(runtime, options.env, config, logger);
   let reloads = 0;
   const supervisor = createSupervisor({
     runtime,
@@ -69,6 +71,7 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     reloadConfig: async () => (await load(++reloads)).config,
     reopenLogs: () => errorLog.reopen(),
     configFile: resolved.configFile ?? null,
+    onLifecycle: systemd && ((event) => systemd.notifier.onLifecycle(event)),
   });
 
   let stopControl = async () => {};
@@ -83,8 +86,10 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     }
   }
 
+  systemd?.notifier.starting(config.workers);
   await supervisor.start();
   const code = await supervisor.done;
+  await systemd?.close();
   await stopControl();
   releasePidfile();
   errorLog.close();

@@ -64,6 +64,15 @@ export interface Runtime {
    * with SO_REUSEPORT. Each note is logged at its level.
    */
   preflight?(): Promise<PreflightNote[]>;
+  /**
+   * Sends one sd_notify message (`READY=1`, `STATUS=…`, lines joined by `\n`) to the service manager's
+   * datagram socket `socket`, the value of `$NOTIFY_SOCKET`: a path, or an abstract name written `@name`.
+   * Resolves once it is sent; rejects with the reason when it cannot be. Absent where the runtime has
+   * no way to send one.
+   */
+  notify?(socket: string, message: string): Promise<void>;
+  /** CLOCK_MONOTONIC in microseconds, the clock sd_notify's `MONOTONIC_USEC` is read from. */
+  monotonicMicros?(): bigint;
 }
 
 /** Something the master should tell the operator at start. */

@@ -33,6 +33,7 @@ import { HANDLED_SIGNALS } from "./handled-signals.ts";
 import type { StatusReport } from "./status-report.ts";
 import { MAX_BOOT_ATTEMPTS, SPARE_WORKERS_WHEN_RECYCLING, SPAWN_BATCH } from "./pool-policy.ts";
 import type { SupervisorEvent } from "./supervisor-event.ts";
+import type { LifecycleEvent } from "./lifecycle-event.ts";
 
 export { describeExit } from "./describe.ts";
 export { MAX_HEARTBEAT_INTERVAL_MS } from "./worker-spec.ts";
@@ -54,6 +55,8 @@ export interface SupervisorOptions {
   reopenLogs?: () => void;
   /** The config file, whose worker-side hooks workers run; null or absent when there is none. */
   configFile?: string | null;
+  /** Told when the pool is first ready, reloads, is resized and stops (sd_notify listens here). */
+  onLifecycle?: (event: LifecycleEvent) => void;
 }
 
 /**
@@ -250,7 +253,7 @@ export class Supervisor {
       case "config-unreadable":
         this.#reload = NO_RELOAD;
         this.#log.error(`Reload failed, keeping the workers and config as they are: ${errorMessage(event.error)}`);
-        return;
+        return this.#options.onLifecycle?.({ type: "reloaded", workers: this.#desired });
       case "reload-hook-done":
         return this.#onReloadHookDone();
       case "scale":
@@ -294,6 +297,7 @@ export class Supervisor {
       this.#log.warning(`A reload is already in progress (${describeReload(this.#reload)}); send HUP again once it has finished`);
       return;
     }
+    this.#options.onLifecycle?.({ type: "reloading" });
     const reloadConfig = this.#options.reloadConfig;
     if (!reloadConfig) return this.#applyConfig(this.#config);
     this.#reload = { phase: "reading-config" };
@@ -359,6 +363,7 @@ export class Supervisor {
     const previous = this.#desired;
     this.#desired = workers;
     this.#log.info(`Number of workers: ${workers}`);
+    this.#options.onLifecycle?.({ type: "scaled", workers });
     void this.#hooks.run("nworkersChanged", this.#serverInfo(), workers, previous);
   }
 
@@ -380,6 +385,7 @@ export class Supervisor {
   #beginStopping(): void {
     this.#phase = "stopping";
     this.#respawn.cancelWake();
+    this.#options.onLifecycle?.({ type: "stopping" });
   }
 
   /** Stops everything because the pool cannot run; the master exits with `code`. */
@@ -449,6 +455,7 @@ export class Supervisor {
       const urls = this.#config.bind.map(formatListenUrl).join(", ");
       this.#log.info(`Ready: ${this.#desired} worker${this.#desired === 1 ? "" : "s"} serving ${urls}`);
       void this.#hooks.run("whenReady", this.#serverInfo());
+      this.#options.onLifecycle?.({ type: "ready", workers: this.#desired });
     }
   }
 
@@ -547,6 +554,7 @@ export class Supervisor {
     this.#config = reload.before.config;
     this.#hooks.hooks = this.#config.hooks;
     this.#resize(reload.before.workers);
+    this.#options.onLifecycle?.({ type: "reloaded", workers: this.#desired });
     return true;
   }
 
@@ -562,6 +570,7 @@ export class Supervisor {
     if (this.#reload.phase === "replacing" && !this.#table.all().some((w) => w.retiring)) {
       this.#reload = NO_RELOAD;
       this.#log.info("Reload complete");
+      this.#options.onLifecycle?.({ type: "reloaded", workers: this.#desired });
     }
     const members = this.#table.poolMembers();
     let missing = this.#desired - members.length;
