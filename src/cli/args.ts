@@ -17,7 +17,7 @@ import { errorMessage } from "../core/error-text.ts";
 export { UsageError } from "./usage-error.ts";
 
 /** Commands that run or inspect a server from a config. */
-export const CONFIG_COMMANDS = ["serve", "check", "print-config"] as const;
+export const CONFIG_COMMANDS = ["serve", "check", "print-config", "systemd"] as const;
 /** Commands that talk to a running master. */
 export const CONTROL_COMMANDS = ["status", "reload", "scale", "stop"] as const;
 

@@ -39,6 +39,7 @@ export const HELP = `Usage: mgr [serve] [APP] [options]     serve APP from a sup
        mgr check [APP] [options]       check the config and that APP loads in a worker
        mgr print-config [APP] [options]
                                        show the effective config and where each value came from
+       mgr systemd [APP] [options]     print a systemd unit (Type=notify) that serves APP
        mgr status | reload | scale N | stop [--quick]
                                        control a running master
 

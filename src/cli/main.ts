@@ -21,6 +21,7 @@ import type { MainOptions } from "./main-options.ts";
 import { formatConfig } from "./print-config.ts";
 import { runControlCommand } from "./control-command.ts";
 import { serve } from "./serve.ts";
+import { formatSystemdUnit, selfCommand } from "./systemd-unit.ts";
 import { UsageError } from "./usage-error.ts";
 import { errorMessage } from "../core/error-text.ts";
 
@@ -51,7 +52,8 @@ export async function main(argv: string[], options: MainOptions): Promise<number
         return await runControlCommand(command, { ...options, runtime, loadConfig: createConfigLoader(command, runtime, options, false) });
       case "serve":
       case "check":
-      case "print-config": {
+      case "print-config":
+      case "systemd": {
         const load = createConfigLoader(command, runtime, options, true);
         const resolved = await load(0);
         const unix = resolved.config.bind.find(isUnixAddress);
@@ -63,6 +65,12 @@ export async function main(argv: string[], options: MainOptions): Promise<number
           return EXIT_OK;
         }
         if (command.command === "check") return await checkApp(runtime, resolved, options);
+        if (command.command === "systemd") {
+          const args = argv.filter((_, i) => i !== argv.indexOf("systemd"));
+          const { config } = resolved;
+          stdout(formatSystemdUnit({ execStart: selfCommand(runtime.name, args), workingDirectory: options.cwd, config, generatedBy: `mgr ${argv.join(" ")}` }));
+          return EXIT_OK;
+        }
         return await serve(runtime, resolved, load, options);
       }
     }

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { destroyAllMasters, FIXTURES, freePort, get, Master, ROOT, RUNTIMES, waitFor } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, get, Master, ROOT, runMgr, RUNTIMES, waitFor } from "./harness.ts";
 
 interface Datagram {
   message: string;
@@ -127,5 +127,23 @@ describe.each(RUNTIMES)("sd_notify on %s", (runtime) => {
     expect((await master.waitForExit(15_000)).code).toBe(0);
     await receiver.waitFor(/^STOPPING=1/);
     expect(receiver.datagrams.filter((d) => d.message === "WATCHDOG=1")).toEqual([]);
+  }, 30_000);
+
+  it("prints with `mgr systemd` a unit whose ExecStart starts a master on this runtime that notifies", async () => {
+    const port = await freePort();
+    const printed = await runMgr(runtime, ["systemd", `${FIXTURES}app.ts`, "-w", "1", "-b", `127.0.0.1:${port}`, "--graceful-timeout", "7"]);
+    expect(printed.stderr).toBe("");
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toMatch(/^Type=notify$/m);
+    expect(printed.stdout).toMatch(/^TimeoutStopSec=12$/m);
+    const execStart = /^ExecStart=(.*)$/m.exec(printed.stdout)![1]!.split(" ");
+
+    const receiver = new NotifyReceiver(`@mgr-unit-test-${process.pid}-${runtime}`);
+    await receiver.listening();
+    const master = new Master("command", execStart, { NOTIFY_SOCKET: receiver.address });
+    await receiver.waitFor(/^READY=1/);
+    expect((await get(port, "/", { fresh: true })).status).toBe(200);
+    master.signal("SIGTERM");
+    expect((await master.waitForExit(15_000)).code).toBe(0);
   }, 30_000);
 });
