@@ -56,6 +56,8 @@ export interface BunServeOptions {
   fetch(request: Request, server: BunServer): Response | Promise<Response>;
   /** Answers for an error thrown or rejected by `fetch`; without it Bun prints the error. */
   error(error: unknown): Response;
+  /** The WebSocket handlers of the sockets `server.upgrade()` opens. */
+  websocket?: object;
 }
 
 /** An error `Bun.serve` throws when it cannot listen. */

@@ -18,6 +18,7 @@ import type { BunGlobal, BunListenError, BunServer } from "./bun-api.ts";
 import { refuseBadHeads } from "./head-check.ts";
 import { bunMaxRequestBodySize } from "./head-limits.ts";
 import { bunIdleTimeout, idleTimeoutOnlyWhenIdle } from "./idle-timeout.ts";
+import { bunWebSocketHandlers, countingWebSockets } from "./websocket.ts";
 
 declare const Bun: Pick<BunGlobal, "serve">;
 
@@ -44,6 +45,9 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
     logAppError(`Error serving a request: ${failure instanceof Error ? failure.stack ?? failure.message : String(failure)}`);
     return new Response("Internal Server Error", { status: 500, headers: { "content-type": "text/plain" } });
   };
+  const handlers = bunWebSocketHandlers(options.websocket);
+  if (typeof handlers === "string") logAppError(`Cannot serve WebSockets: ${handlers}`);
+  const websocket = typeof handlers === "object" ? countingWebSockets(handlers, options.longLived) : undefined;
   const servers: BunServer[] = [];
   for (const address of options.bind) {
     if (isUnixAddress(address)) {
@@ -63,6 +67,7 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
         development: false,
         fetch: guarded,
         error: onError,
+        ...(websocket && { websocket }),
       }));
     } catch (error) {
       for (const server of servers) void server.stop(true);

@@ -35,6 +35,7 @@ import { checkHead, fallbackPrefix, refusalResponse } from "./head-checks.ts";
 import { findNewSockets, findOpenSockets, stopAccepting } from "./listening-socket.ts";
 import { serveErrorHandler } from "./serve-error.ts";
 import type { OpenSocket } from "./listening-socket.ts";
+import { countWebSockets, UPGRADE_NEEDS_DENO_SERVE } from "./websocket.ts";
 
 /** Serves `handler` on every address of `options.bind`; rejects with a {@linkcode ListenError}. */
 export async function serveDeno(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer> {
@@ -42,8 +43,13 @@ export async function serveDeno(handler: FetchHandler, options: ServeOptions): P
     if (isUnixAddress(address)) throw new ListenError(address, UNIX_SOCKETS_UNSUPPORTED);
   }
   const serving = findConnectionServing();
-  const bounded = options.edge.headersTimeoutMs > 0 || options.keepaliveMs > 0;
-  if (serving === undefined || !bounded) return serveWithDenoServe(handler, options);
+  // Only Deno.serve keeps an upgraded connection open: an app that serves WebSockets says so.
+  const bounded = (options.edge.headersTimeoutMs > 0 || options.keepaliveMs > 0) && options.websocket === undefined;
+  if (serving === undefined || !bounded) {
+    countWebSockets(Deno, options.longLived);
+    return serveWithDenoServe(handler, options);
+  }
+  countWebSockets(Deno, options.longLived, UPGRADE_NEEDS_DENO_SERVE);
   return serveConnections(listen(options), handler, options, serving);
 }
 
@@ -121,7 +127,9 @@ async function serveWithDenoServe(handler: FetchHandler, options: ServeOptions):
       if (!drained) {
         draining = true;
         for (const { server, sockets } of servers) stopListening(server, sockets);
+        // shutdown() closes WebSockets too, with Deno's own 1001: not before the worker's goodbye has.
         drained = new Promise<void>((resolve) => setTimeout(resolve, DRAIN_IDLE_GRACE_MS))
+          .then(() => options.longLived.whenEmpty())
           .then(() => Promise.all(servers.map(({ server }) => server.shutdown())))
           .then(() => {});
       }

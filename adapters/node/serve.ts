@@ -23,6 +23,7 @@ import { nodeEdgeOptions } from "./edge-options.ts";
 import { edgeResponseClass, seal } from "./edge-response.ts";
 import { announcesBody, boundBodyStalls } from "./body-stall.ts";
 import { checkHead, forbiddenTrailer } from "./head-limits.ts";
+import { createWebSocketServer, nodeWebSocketServer, trackWebSockets } from "./websocket.ts";
 import { interceptHonoConsole } from "./hono-failures.ts";
 import { describeRequest } from "./log-text.ts";
 import { errorStack } from "../../src/core/error-text.ts";
@@ -35,6 +36,8 @@ interface Connection {
   /** The response being written, if any: at a drain it is told `Connection: close`. */
   current?: ServerResponse;
   idleTimer?: ReturnType<typeof setTimeout>;
+  /** A WebSocket now: closed by its goodbye (long-lived.ts), never as an idle keep-alive connection. */
+  upgraded?: boolean;
 }
 
 // The drain's bookkeeping rides on the socket and the response themselves, so a request costs a
@@ -77,6 +80,7 @@ export async function serveNode(
 
   const closeWhenIdle = (connection: Connection) => {
     clearTimeout(connection.idleTimer);
+    if (connection.upgraded) return;
     connection.idleTimer = setTimeout(() => {
       if (connection.active === 0) connection.socket.end();
     }, DRAIN_IDLE_GRACE_MS);
@@ -155,11 +159,27 @@ export async function serveNode(
     socket.destroy();
   };
 
+  const wss = nodeWebSocketServer(options.websocket);
+  if (typeof wss === "string") logAppError(`Cannot serve WebSockets: ${wss}`);
+  else if (wss) {
+    trackWebSockets(wss, options.longLived, (request) => {
+      const connection = (request.socket as Tracked<Socket>)[CONNECTION];
+      if (!connection) return;
+      connection.upgraded = true;
+      clearTimeout(connection.idleTimer);
+    });
+  }
+
   const servers: Server[] = [];
   try {
     for (const address of options.bind) {
-      const server = createServer({ ...nodeOptions, ServerResponse: EdgeResponse }, onRequest);
+      const serverOptions = { ...nodeOptions, ServerResponse: EdgeResponse };
+      const server = typeof wss === "object"
+        ? createWebSocketServer(serverOptions, onRequest, handler, wss)
+        : createServer(serverOptions, onRequest);
       server.maxHeadersCount = nodeOptions.maxHeadersCount;
+      // Past it, Node closes each new connection unanswered as the cluster master hands it over.
+      if (edge.maxConnections) server.maxConnections = edge.maxConnections;
       server.on("connection", onConnection);
       server.on("clientError", onClientError);
       servers.push(server);

@@ -78,6 +78,8 @@ export interface HttpEdge {
   requestTimeoutMs: number;
   /** Peers whose forwarded headers are believed: addresses, CIDR ranges, or `*`. */
   forwardedAllowIps: string[];
+  /** Most connections the worker holds at once; 0 or absent: no limit. */
+  maxConnections?: number;
 }
 
 /**
@@ -120,8 +122,12 @@ export type FromWorker =
 export type ToWorker =
   /** Start listening (a spare, booted with `standby`). */
   | { type: "serve" }
-  /** Stop accepting, finish in-flight requests, close keep-alive connections, run teardown, exit. */
-  | { type: "drain" }
+  /**
+   * Stop accepting, finish in-flight requests, close keep-alive connections, run teardown, exit.
+   * `graceMs`: how long the master waits before it kills the worker; the worker closes its WebSockets
+   * just before.
+   */
+  | { type: "drain"; graceMs?: number }
   /** Exit now. */
   | { type: "stop" }
   /** Reopen log files (after SIGUSR1: a log rotation moved them). */

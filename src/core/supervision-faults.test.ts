@@ -312,7 +312,7 @@ describe("dismissing a worker that may already listen", () => {
     // Worker 1, the oldest and so the one to go, listens, but its `ready` has not reached the master yet.
     runtime.worker(1).heartbeat().message({ type: "booted" }).message({ type: "booting", step: "listen" });
     sup.scale(1);
-    expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+    expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
   });
 
   it("still stops a worker that is loading its app", async () => {
@@ -331,7 +331,7 @@ describe("dismissing a worker that may already listen", () => {
     runtime.signal("SIGHUP");
     runtime.worker(4).heartbeat().message({ type: "booted" }).message({ type: "booting", step: "listen" });
     runtime.worker(3).message({ type: "boot-error", kind: "app-load", message: "boom" }).exit({ code: 4 });
-    expect(runtime.worker(4).sent).toEqual([{ type: "drain" }]);
+    expect(runtime.worker(4).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
   });
 });
 

@@ -547,7 +547,7 @@ describe("Supervisor", () => {
       replacement.message({ type: "booted" });
       expect(runtime.worker(1).sent).toEqual([]);
       replacement.message({ type: "ready" });
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       expect(runtime.worker(2).sent).toEqual([]);
       expect(readyIds(sup)).toEqual([2, 3]);
 
@@ -564,7 +564,7 @@ describe("Supervisor", () => {
       runtime.worker(1).message({ type: "retire", served: 100 });
       clock.advance(1_000);
       runtime.worker(2).ready();
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
 
       clock.advance(9_999);
       expect(runtime.killed).toEqual([]);
@@ -600,7 +600,7 @@ describe("Supervisor", () => {
       expect(runtime.worker(1).sent).toEqual([{ type: "pong", seq: 7 }]);
       runtime.signal("SIGTERM");
       runtime.worker(1).message({ type: "ping", seq: 8 });
-      expect(runtime.worker(1).sent).toEqual([{ type: "pong", seq: 7 }, { type: "drain" }, { type: "pong", seq: 8 }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "pong", seq: 7 }, { type: "drain", graceMs: expect.any(Number) }, { type: "pong", seq: 8 }]);
     });
   });
 
@@ -641,7 +641,7 @@ describe("Supervisor", () => {
       expect(runtime.worker(1).sent).toEqual([]);
 
       runtime.worker(3).message({ type: "ready" });
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       expect(readyIds(sup)).toEqual([2, 3]);
     });
 
@@ -685,7 +685,7 @@ describe("Supervisor", () => {
       runtime.readyAll();
       runtime.worker(2).message({ type: "booted" });
       runtime.signal("SIGHUP");
-      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       const standby = runtime.spawned.slice(2).map((w) => w.spec.mode === "standby");
       expect(standby.sort()).toEqual([false, true]);
     });
@@ -695,11 +695,11 @@ describe("Supervisor", () => {
       await sup.start();
       runtime.readyAll();
       runtime.signal("SIGTTOU");
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       expect(runtime.worker(3).sent).toEqual([]);
       runtime.signal("SIGTERM");
-      expect(runtime.worker(3).sent).toEqual([{ type: "drain" }]);
-      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(3).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
     });
 
     it("stops a spare that has not finished booting on SIGTERM, since it has nothing to tear down", async () => {
@@ -719,7 +719,7 @@ describe("Supervisor", () => {
       runtime.readyAll();
       runtime.signal("SIGTERM");
       expect(logged("Handling signal")).toEqual(["[INFO] Handling signal: term"]);
-      expect(runtime.spawned.map((w) => w.sent)).toEqual([[{ type: "drain" }], [{ type: "drain" }], [{ type: "drain" }]]);
+      expect(runtime.spawned.map((w) => w.sent)).toEqual([[{ type: "drain", graceMs: expect.any(Number) }], [{ type: "drain", graceMs: expect.any(Number) }], [{ type: "drain", graceMs: expect.any(Number) }]]);
 
       runtime.worker(1).exit({ code: 0 });
       runtime.worker(2).exit({ code: 1 });
@@ -747,7 +747,7 @@ describe("Supervisor", () => {
       greetAll(runtime);
       runtime.worker(1).ready();
       runtime.signal("SIGTERM");
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
       runtime.worker(2).message({ type: "ready" });
       expect(runtime.worker(2).sent).toEqual([{ type: "stop" }]);
@@ -777,8 +777,8 @@ describe("Supervisor", () => {
       runtime.signal("SIGTERM");
       clock.advance(5_000);
       runtime.signal("SIGTERM");
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }, { type: "stop" }]);
-      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }, { type: "stop" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }, { type: "stop" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }, { type: "stop" }]);
       clock.advance(QUICK_STOP_TIMEOUT_MS - 1);
       expect(runtime.killed).toEqual([]);
       clock.advance(1);
@@ -876,13 +876,13 @@ describe("Supervisor", () => {
 
       runtime.signal("SIGTTOU");
       expect(sup.desiredWorkers).toBe(2);
-      expect(runtime.spawned.map((w) => w.sent)).toEqual([[{ type: "drain" }], [], []]);
+      expect(runtime.spawned.map((w) => w.sent)).toEqual([[{ type: "drain", graceMs: expect.any(Number) }], [], []]);
       runtime.worker(1).exit({ code: 0 });
       expect(runtime.spawned).toHaveLength(3);
 
       runtime.signal("SIGTTOU");
       expect(sup.desiredWorkers).toBe(1);
-      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       runtime.worker(2).exit({ code: 0 });
 
       runtime.signal("SIGTTOU");
@@ -912,7 +912,7 @@ describe("Supervisor", () => {
       expect(readyIds(sup)).toEqual([1, 2]);
 
       runtime.worker(3).ready();
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       expect(runtime.worker(2).sent).toEqual([]);
       expect(readyIds(sup)).toEqual([2, 3]);
 
@@ -920,7 +920,7 @@ describe("Supervisor", () => {
       expect(runtime.spawned).toHaveLength(4);
 
       runtime.worker(4).ready();
-      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       expect(readyIds(sup)).toEqual([3, 4]);
       runtime.worker(2).exit({ code: 0 });
 
@@ -943,7 +943,7 @@ describe("Supervisor", () => {
       expect(runtime.worker(1).sent).toEqual([]);
       expect(readyIds(sup)).toEqual([1]);
       runtime.alive().at(-1)!.ready();
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
     });
   });
 
@@ -992,12 +992,12 @@ describe("Supervisor", () => {
       runtime.worker(3).message({ type: "booted" });
       expect(runtime.worker(1).sent).toEqual([]);
       runtime.worker(3).message({ type: "ready" });
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       expect(runtime.worker(2).sent).toEqual([]);
       expect(readyIds(sup)).toEqual([2, 3]);
 
       runtime.worker(4).ready();
-      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       runtime.worker(1).exit({ code: 0 });
       runtime.worker(2).exit({ code: 0 });
       expect(pool(sup)).toEqual([[3, "ready", false, 1], [4, "ready", false, 1]]);
@@ -1097,9 +1097,9 @@ describe("Supervisor", () => {
       runtime.worker(3).ready();
       expect(runtime.worker(1).sent).toEqual([]);
       runtime.worker(4).ready();
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       runtime.worker(5).ready();
-      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       expect(readyIds(sup)).toEqual([3, 4, 5]);
     });
   });
@@ -1177,8 +1177,8 @@ describe("Supervisor", () => {
       expect(runtime.spawned).toHaveLength(6);
       runtime.worker(5).ready();
       runtime.worker(6).ready();
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
-      expect(runtime.worker(2).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
+      expect(runtime.worker(2).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
       runtime.worker(1).exit({ code: 0 });
       runtime.worker(2).exit({ code: 0 });
       expect(pool(sup)).toEqual([[5, "ready", false, 2], [6, "ready", false, 2]]);
@@ -1241,10 +1241,10 @@ describe("Supervisor", () => {
       runtime.readyAll();
       runtime.signal("SIGTTOU");
       runtime.signal("SIGTTIN");
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }]);
 
       runtime.signal("SIGUSR1");
-      expect(runtime.worker(1).sent).toEqual([{ type: "drain" }, { type: "reopen-logs" }]);
+      expect(runtime.worker(1).sent).toEqual([{ type: "drain", graceMs: expect.any(Number) }, { type: "reopen-logs" }]);
       expect(runtime.worker(2).sent).toEqual([{ type: "reopen-logs" }]);
       expect(runtime.worker(3).sent).toEqual([]);
       runtime.worker(3).heartbeat();
@@ -1549,7 +1549,7 @@ describe("Supervisor", () => {
       runtime.readyAll();
       sup.scale(1);
       expect(sup.desiredWorkers).toBe(1);
-      expect(runtime.spawned.map((w) => w.sent)).toEqual([[{ type: "drain" }], [{ type: "drain" }], []]);
+      expect(runtime.spawned.map((w) => w.sent)).toEqual([[{ type: "drain", graceMs: expect.any(Number) }], [{ type: "drain", graceMs: expect.any(Number) }], []]);
     });
 
     it("does nothing when the size is the same", async () => {

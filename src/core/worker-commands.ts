@@ -89,8 +89,9 @@ export class WorkerCommands {
   /** Asks a worker to finish its requests and exit, killing it after `gracefulTimeout`. */
   drain(worker: WorkerRecord): void {
     worker.state = "draining";
-    this.send(worker, { type: "drain" });
-    this.#armExitDeadline(worker, this.#config().gracefulTimeout * 1000);
+    const graceMs = this.#config().gracefulTimeout * 1000;
+    this.send(worker, { type: "drain", graceMs });
+    this.#armExitDeadline(worker, graceMs);
   }
 
   /** Asks a worker to exit now, killing it after {@linkcode QUICK_STOP_TIMEOUT_MS} (or `gracefulTimeout`). */

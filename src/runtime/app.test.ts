@@ -39,8 +39,16 @@ describe("loadApp", () => {
     expect(fromModule.teardown).toBeUndefined();
   });
 
+  it("takes the WebSocket handlers exported beside fetch, or from the module", async () => {
+    const handlers = { message() {} };
+    expect((await load("/srv/app.ts", { default: { fetch: () => new Response(), websocket: handlers } })).websocket).toBe(handlers);
+    expect((await load("/srv/app.ts", { default: () => new Response(), websocket: true })).websocket).toBe(true);
+    expect((await load("/srv/app.ts", { default: () => new Response() })).websocket).toBeUndefined();
+  });
+
   it.each([
     [{}, "has no default export"],
+    [{ default: () => new Response(), websocket: "yes" }, "`websocket` must be Bun's WebSocket handlers, `{ server }` with a ws WebSocketServer on Node, or true on Deno; got a string"],
     [{ default: 42 }, "is not a fetch handler (got a number)"],
     [{ default: { get: () => {} } }, "is not a fetch handler (got an object without a fetch method)"],
     [{ default: () => new Response(), setup: "yes" }, "`setup` must be a function, got a string"],

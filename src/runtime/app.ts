@@ -17,6 +17,14 @@ export interface LoadedApp {
   fetch: FetchHandler;
   setup?: LifecycleHook;
   teardown?: LifecycleHook;
+  /**
+   * The app's WebSocket handlers, exported beside `fetch` as `websocket` (or from the module): on Bun,
+   * the handlers `Bun.serve` takes (`websocket` from `hono/bun`); on Node, `{ server }`, a ws
+   * `WebSocketServer` made with `noServer: true`, as `@hono/node-server`'s `serve()` takes; on Deno,
+   * `true`, which makes the worker serve with `Deno.serve`, the server that can keep a socket
+   * `Deno.upgradeWebSocket` (`hono/deno`) opened.
+   */
+  websocket?: object | true;
 }
 
 /**
@@ -56,7 +64,24 @@ export async function loadApp(reference: string, importModule: (url: string) => 
     fetch,
     setup: lifecycle("setup", module, handlerObject, path),
     teardown: lifecycle("teardown", module, handlerObject, path),
+    websocket: websocketHandlers(module, handlerObject, path),
   };
+}
+
+function websocketHandlers(
+  module: Record<string, unknown>,
+  handlerObject: Record<string, unknown> | undefined,
+  path: string,
+): object | true | undefined {
+  const handlers = module.websocket ?? handlerObject?.websocket;
+  if (handlers === undefined) return undefined;
+  if (handlers !== true && (typeof handlers !== "object" || handlers === null)) {
+    throw new TypeError(
+      `Cannot serve ${path}: \`websocket\` must be Bun's WebSocket handlers, \`{ server }\` with a ws ` +
+        `WebSocketServer on Node, or true on Deno; got ${handlers === null ? "null" : `a ${typeof handlers}`}`,
+    );
+  }
+  return handlers;
 }
 
 function lifecycle(

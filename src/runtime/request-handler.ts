@@ -48,6 +48,8 @@ export interface RequestHandlerOptions {
   serverBoundsStalls?: boolean;
   /** The fault the server found with a request's body ({@linkcode WorkerHost.bodyFaultOf}). */
   serverBodyFault?: (info: unknown) => BodyFault | undefined;
+  /** True while the worker drains: a WebSocket upgrade is then refused (503), to be made to another. */
+  draining?: () => boolean;
 }
 
 /**
@@ -69,7 +71,7 @@ export interface RequestHandlerOptions {
  * and Deno, ~20 ns on Node (measured in a loop; a hello-world request costs 8-20 µs).
  */
 export function createRequestHandler(options: RequestHandlerOptions): FetchHandler {
-  const { fetch, log, lifecycle, serverBoundsStalls = false, serverBodyFault = () => undefined } = options;
+  const { fetch, log, lifecycle, serverBoundsStalls = false, serverBodyFault = () => undefined, draining = () => false } = options;
   const { limitRequestBody, requestTimeoutMs } = options.edge;
   // The stall bound this handler enforces itself: none where the server does.
   const bodyTimeoutMs = serverBoundsStalls ? 0 : options.edge.bodyTimeoutMs;
@@ -161,6 +163,10 @@ export function createRequestHandler(options: RequestHandlerOptions): FetchHandl
 
   return (request, info) => {
     const started = lifecycle.start();
+    if (draining() && request.headers.get("upgrade") !== null) {
+      log.debug(`Refused an upgrade while draining: ${describeRequest(request)}; answered 503`);
+      return lifecycle.finish(request, info, plain(503, "Service Unavailable", true), started);
+    }
     let guard: BodyGuard | undefined;
     if (guardsBodies) {
       const method = request.method;

@@ -8,7 +8,9 @@
 import { formatAddress } from "../core/config.ts";
 import type { FromWorker, HttpEdge, ListenAddress, WorkerSpec } from "../core/protocol.ts";
 import type { FetchHandler } from "./app.ts";
+import type { LoadedApp } from "./app.ts";
 import type { BodyFault } from "./body-guard.ts";
+import type { LongLivedConnections } from "./long-lived.ts";
 
 /** Options of {@linkcode WorkerHost.serve}. */
 export interface ServeOptions {
@@ -28,6 +30,10 @@ export interface ServeOptions {
    * cannot send, a body stream that fails): one line at error, the stack included.
    */
   logAppError(message: string): void;
+  /** The app's WebSocket handlers, as it exported them ({@linkcode LoadedApp.websocket}). */
+  websocket?: object | true;
+  /** Where the server counts the WebSockets it opens, until they close. */
+  longLived: LongLivedConnections;
 }
 
 /** A server a worker runs with its runtime's native HTTP stack. */

@@ -511,3 +511,72 @@ describe("runWorker", () => {
     });
   });
 });
+
+describe("long-lived connections (WebSockets)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const socket = () => {
+    const closes: [number | undefined, string | undefined][] = [];
+    return { closes, close: (code?: number, reason?: string) => void closes.push([code, reason]) };
+  };
+  const lastBeat = (host: FakeHost) =>
+    host.sent.findLast((message) => message.type === "heartbeat") as { inFlight: number; served: number };
+
+  it("counts each open socket as in flight until it closes", async () => {
+    const host = new FakeHost(SPEC, okApp);
+    await runWorker(host);
+    const longLived = host.serveOptions!.longLived;
+    const a = socket();
+    const b = socket();
+    longLived.add(a);
+    longLived.add(b);
+    vi.advanceTimersByTime(SPEC.heartbeatMs);
+    expect(lastBeat(host).inFlight).toBe(2);
+    longLived.remove(a);
+    vi.advanceTimersByTime(SPEC.heartbeatMs);
+    expect(lastBeat(host).inFlight).toBe(1);
+  });
+
+  it("closes every socket with 1001 a second before the master's grace ends, not before", async () => {
+    const host = new FakeHost(SPEC, okApp);
+    await runWorker(host);
+    const open = socket();
+    host.serveOptions!.longLived.add(open);
+    host.message({ type: "drain", graceMs: 30_000 });
+    await settle();
+    vi.advanceTimersByTime(28_999);
+    expect(open.closes).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(open.closes).toEqual([[1001, "server is restarting"]]);
+    // One opened after the goodbye is closed at once.
+    const late = socket();
+    host.serveOptions!.longLived.add(late);
+    expect(late.closes).toEqual([[1001, "server is restarting"]]);
+  });
+
+  it("closes them at once when told to drain without a grace (a TERM to the worker itself)", async () => {
+    const host = new FakeHost(SPEC, okApp);
+    await runWorker(host);
+    const open = socket();
+    host.serveOptions!.longLived.add(open);
+    host.message({ type: "drain" });
+    await settle();
+    expect(open.closes).toEqual([[1001, "server is restarting"]]);
+  });
+
+  it("refuses an upgrade with 503 while draining, and serves other requests", async () => {
+    const host = new FakeHost(SPEC, okApp);
+    await runWorker(host);
+    host.message({ type: "drain", graceMs: 30_000 });
+    await settle();
+    const upgrade = await host.handler!(new Request("http://x/ws", { headers: { upgrade: "websocket" } }));
+    expect(upgrade.status).toBe(503);
+    expect(upgrade.headers.get("connection")).toBe("close");
+    expect((await host.handler!(new Request("http://x/"))).status).toBe(200);
+  });
+});

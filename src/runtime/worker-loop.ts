@@ -12,6 +12,7 @@ import type { LoadedApp } from "./app.ts";
 import { registerClientResolver } from "./client-info.ts";
 import { createClientResolver } from "./client-resolver.ts";
 import { createRequestHandler, describeRequest } from "./request-handler.ts";
+import { LongLivedConnections } from "./long-lived.ts";
 import { ListenError } from "./worker-host.ts";
 import type { WorkerHost, WorkerServer, WorkerSignal } from "./worker-host.ts";
 import { loadWorkerHooks, type WorkerHookRunner } from "./worker-hooks.ts";
@@ -70,6 +71,8 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   let state: WorkerState = "loading";
   let served = 0;
   let inFlight = 0;
+  // WebSockets count as in flight until they close: a worker holding them is busy.
+  const longLived = new LongLivedConnections();
   let retireSent = false;
   let app: LoadedApp | undefined;
   let server: WorkerServer | undefined;
@@ -79,7 +82,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   // Started before the app is imported: a module that blocks its event loop at import time stops
   // the heartbeat, and the master's timeout catches it like any hung worker.
   const heartbeat = setInterval(() => {
-    void host.send({ type: "heartbeat", served, inFlight, rss: host.rss() });
+    void host.send({ type: "heartbeat", served, inFlight: inFlight + longLived.size, rss: host.rss() });
   }, spec.heartbeatMs);
 
   const finish = async (graceMs?: number): Promise<never> => {
@@ -104,11 +107,18 @@ export async function runWorker(host: WorkerHost): Promise<void> {
 
   let onDrainStarted: () => void = () => {};
   const drainStarted = new Promise<void>((resolve) => (onDrainStarted = resolve));
-  const drain = (graceMs?: number) => {
+  /**
+   * `graceMs` bounds the wait for the server's drain (the master is gone); `goodbyeInMs` is when the
+   * WebSockets still open are closed with 1001, just before the master's graceful deadline (at once
+   * when there is none: a TERM sent to the worker itself).
+   */
+  const drain = (graceMs?: number, goodbyeInMs = 0) => {
     if (state === "draining") return;
     const booting = state === "loading" || state === "booted";
     state = "draining";
     onDrainStarted();
+    if (goodbyeInMs > 0) setTimeout(() => longLived.closeAll(), goodbyeInMs);
+    else longLived.closeAll();
     // A worker still booting finishes booting first; the boot sequence sees the state and stops.
     if (!booting) void finish(graceMs);
   };
@@ -144,7 +154,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       case "serve":
         return startServing();
       case "drain":
-        return drain();
+        return drain(undefined, message.graceMs === undefined ? 0 : goodbyeDelay(message.graceMs));
       case "stop":
         return stop();
       case "reopen-logs":
@@ -178,7 +188,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
 
   // The first word to the master: it holds its messages until it hears from us, since a message that
   // arrives before the handlers above are in place would be lost.
-  void host.send({ type: "heartbeat", served, inFlight, rss: host.rss() });
+  void host.send({ type: "heartbeat", served, inFlight: inFlight + longLived.size, rss: host.rss() });
 
   if (spec.mode !== "check") {
     void host.send({ type: "booting", step: "hooks" });
@@ -220,6 +230,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     log,
     serverBoundsStalls: host.boundsBodyStalls === true,
     serverBodyFault: host.bodyFaultOf?.bind(host),
+    draining: drainRequested,
     lifecycle: {
       start() {
         inFlight++;
@@ -267,6 +278,8 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       // A client's fault is not the app's: one line at info, never a stack at error.
       logClientError: (message) => log.info(message),
       logAppError: (message) => log.error(message),
+      websocket: app.websocket,
+      longLived,
     });
   } catch (error) {
     clearInterval(heartbeat);
@@ -297,4 +310,12 @@ function describe(message: unknown): string {
     text = String(message);
   }
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/**
+ * When a draining worker closes its WebSockets, given the master's grace: a second before the master
+ * would kill it (a quarter of the grace when that is shorter), so that every close handshake completes.
+ */
+export function goodbyeDelay(graceMs: number): number {
+  return Math.max(0, graceMs - Math.min(1_000, graceMs / 4));
 }

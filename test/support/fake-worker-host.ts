@@ -10,7 +10,7 @@ import type { FromWorker, ToWorker, WorkerSpec } from "../../src/core/protocol.t
 import { buildHttpEdge } from "../../src/core/worker-spec.ts";
 import type { FetchHandler } from "../../src/runtime/app.ts";
 import type { BodyFault } from "../../src/runtime/body-guard.ts";
-import type { ClientInfo, WorkerHost, WorkerServer } from "../../src/runtime/worker-host.ts";
+import type { ClientInfo, ServeOptions, WorkerHost, WorkerServer } from "../../src/runtime/worker-host.ts";
 
 /** A worker spec with the defaults, serving `/srv/app.ts` on 127.0.0.1:8000. */
 export const SPEC: WorkerSpec = {
@@ -80,9 +80,12 @@ export class FakeHost implements WorkerHost {
     const module = url in this.modules ? this.modules[url] : this.module;
     return module instanceof Error ? Promise.reject(module) : Promise.resolve(module);
   }
-  serve(handler: FetchHandler): Promise<WorkerServer> {
+  /** What the worker loop passed to `serve`. */
+  serveOptions?: ServeOptions;
+  serve(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer> {
     if (this.listenError) return Promise.reject(this.listenError);
     this.handler = handler;
+    this.serveOptions = options;
     this.events.push("listen");
     return Promise.resolve({
       drain: () => {

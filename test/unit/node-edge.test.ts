@@ -12,6 +12,7 @@ import { DEFAULTS } from "../../src/core/config.ts";
 import type { HttpEdge } from "../../src/core/protocol.ts";
 import { buildHttpEdge } from "../../src/core/worker-spec.ts";
 import type { FetchHandler } from "../../src/runtime/app.ts";
+import { LongLivedConnections } from "../../src/runtime/long-lived.ts";
 import type { WorkerServer } from "../../src/runtime/worker-host.ts";
 import { freePort, waitFor } from "../behaviour/harness.ts";
 
@@ -48,6 +49,7 @@ async function start(handler: FetchHandler, edge: Partial<HttpEdge> = {}, keepal
       edge: { ...buildHttpEdge(DEFAULTS), ...edge },
       logClientError: (message) => started.clientErrors.push(message),
       logAppError: (message) => started.appErrors.push(message),
+      longLived: new LongLivedConnections(),
     }),
   );
   return started;
