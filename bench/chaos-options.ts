@@ -5,7 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { runtimeList, wholeNumber } from "./options.ts";
+import { runtimeList, wholeNumber } from "../src/bench/bench-options.ts";
 import { RUNTIMES } from "./targets.ts";
 import type { Runtime } from "./targets.ts";
 

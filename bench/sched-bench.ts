@@ -16,7 +16,7 @@ import { findFreePort } from "./free-port.ts";
 import { killTrackedOnExit } from "./live-processes.ts";
 import { diffTreeTicks, readTreeTicks } from "./process-tree-cpu.ts";
 import { startServer } from "./server-process.ts";
-import { median } from "./summary.ts";
+import { median } from "../src/bench/stats.ts";
 import { TARGETS, WORKERS } from "./targets.ts";
 import type { Target } from "./targets.ts";
 import { runWrk } from "./wrk.ts";

@@ -4,13 +4,14 @@
  * them (SO_REUSEPORT). It is what a Bun user writes without mgr; this file is only the launcher that
  * starts the processes and says when all of them listen.
  *
- * Usage: `bun bench/bare-bun.ts APP PORT [PROCESSES]`; prints a line
+ * Usage: `bun src/bench/bare-bun.ts APP[:EXPORT] PORT [PROCESSES]`; prints a line
  * `ready: N processes listening on http://127.0.0.1:PORT` once every process listens. Each process is
- * this same file run as `bun bench/bare-bun.ts --serve APP PORT`.
+ * this same file run as `bun src/bench/bare-bun.ts --serve APP PORT`.
  *
  * @module
  */
 
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /** The slice of Bun's API used here, read off `globalThis` so that the file type-checks with Node's types. */
@@ -37,17 +38,20 @@ const LISTENING = "listening";
 const args = process.argv.slice(2);
 if (args[0] === "--serve") {
   const [appPath, portArg] = args.slice(1);
-  const app = (await import(pathToFileURL(appPath!).href)) as { default: { fetch(request: Request): Response | Promise<Response> } };
+  // `path:name` names another export than the default, as mgr's APP does.
+  const [, path = appPath!, name = "default"] = /^(.+?)(?::([A-Za-z_$][\w$]*))?$/.exec(appPath!) ?? [];
+  const module = (await import(pathToFileURL(resolve(path)).href)) as Record<string, { fetch(request: Request): Response | Promise<Response> }>;
+  const app = module[name]!;
   // `development: false` as mgr's Bun adapter sets it: Bun's default follows NODE_ENV, which the
   // benchmark does not set, and the two must not differ by it.
-  Bun.serve({ port: Number(portArg), hostname: "127.0.0.1", reusePort: true, development: false, fetch: app.default.fetch });
+  Bun.serve({ port: Number(portArg), hostname: "127.0.0.1", reusePort: true, development: false, fetch: app.fetch.bind(app) });
   process.stdout.write(`${LISTENING}\n`);
 } else {
   const [appPath, portArg, processesArg = "2"] = args;
   const port = Number(portArg);
   const processes = Number(processesArg);
   if (!appPath || !Number.isInteger(port) || !Number.isInteger(processes) || processes < 1) {
-    process.stderr.write("Usage: bun bench/bare-bun.ts APP PORT [PROCESSES]\n");
+    process.stderr.write("Usage: bun src/bench/bare-bun.ts APP[:EXPORT] PORT [PROCESSES]\n");
     process.exit(2);
   }
   const children = Array.from({ length: processes }, () =>

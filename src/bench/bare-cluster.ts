@@ -3,7 +3,7 @@
  * the way a Node user would write it without mgr. Run with `node --import tsx`, which loads the app
  * through tsx as mgr's workers do.
  *
- * Usage: `node --import tsx bench/bare-cluster.ts APP PORT [WORKERS]`; prints a line
+ * Usage: `node --import tsx src/bench/bare-cluster.ts APP[:EXPORT] PORT [WORKERS]`; prints a line
  * `ready: N workers listening on http://127.0.0.1:PORT` once every worker listens.
  *
  * @module
@@ -18,7 +18,7 @@ const [appPath, portArg, workersArg = "2"] = process.argv.slice(2);
 const port = Number(portArg);
 const workers = Number(workersArg);
 if (!appPath || !Number.isInteger(port) || !Number.isInteger(workers) || workers < 1) {
-  process.stderr.write("Usage: node --import tsx bench/bare-cluster.ts APP PORT [WORKERS]\n");
+  process.stderr.write("Usage: node --import tsx src/bench/bare-cluster.ts APP[:EXPORT] PORT [WORKERS]\n");
   process.exit(2);
 }
 
@@ -39,6 +39,9 @@ if (cluster.isPrimary) {
   });
   for (let i = 0; i < workers; i++) cluster.fork();
 } else {
-  const app = (await import(pathToFileURL(resolve(appPath)).href)) as { default: { fetch: Parameters<typeof serve>[0]["fetch"] } };
-  serve({ fetch: app.default.fetch, port, hostname: "127.0.0.1" });
+  // `path:name` names another export than the default, as mgr's APP does.
+  const [, path = appPath, name = "default"] = /^(.+?)(?::([A-Za-z_$][\w$]*))?$/.exec(appPath) ?? [];
+  const module = (await import(pathToFileURL(resolve(path)).href)) as Record<string, { fetch: Parameters<typeof serve>[0]["fetch"] }>;
+  const app = module[name]!;
+  serve({ fetch: app.fetch.bind(app), port, hostname: "127.0.0.1" });
 }

@@ -5,14 +5,15 @@
  * `deno serve --parallel`); this file is only the launcher that starts the processes and says when
  * all of them listen.
  *
- * Usage: `deno run -A --unstable-net bench/bare-deno.ts APP PORT [PROCESSES]`; prints a line
+ * Usage: `deno run -A --unstable-net src/bench/bare-deno.ts APP[:EXPORT] PORT [PROCESSES]`; prints a line
  * `ready: N processes listening on http://127.0.0.1:PORT` once every process listens. Each process is
- * this same file run as `deno run -A --unstable-net bench/bare-deno.ts --serve APP PORT`
+ * this same file run as `deno run -A --unstable-net src/bench/bare-deno.ts --serve APP PORT`
  * (`--unstable-net` unlocks `reusePort`).
  *
  * @module
  */
 
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 /** The slice of Deno's API used here, read off `globalThis` so that the file type-checks with Node's types. */
@@ -47,21 +48,24 @@ const encoder = new TextEncoder();
 const args = Deno.args;
 if (args[0] === "--serve") {
   const [appPath, portArg] = args.slice(1);
-  const app = (await import(pathToFileURL(appPath!).href)) as { default: { fetch(request: Request): Response | Promise<Response> } };
+  // `path:name` names another export than the default, as mgr's APP does.
+  const [, path = appPath!, name = "default"] = /^(.+?)(?::([A-Za-z_$][\w$]*))?$/.exec(appPath!) ?? [];
+  const module = (await import(pathToFileURL(resolve(path)).href)) as Record<string, { fetch(request: Request): Response | Promise<Response> }>;
+  const app = module[name]!;
   Deno.serve({
     port: Number(portArg),
     hostname: "127.0.0.1",
     reusePort: true,
     // Replaces Deno's own "Listening on" line, as mgr's Deno adapter does.
     onListen: () => write(Deno.stdout, `${LISTENING}\n`),
-    handler: app.default.fetch,
+    handler: app.fetch.bind(app),
   });
 } else {
   const [appPath, portArg, processesArg = "2"] = args;
   const port = Number(portArg);
   const processes = Number(processesArg);
   if (!appPath || !Number.isInteger(port) || !Number.isInteger(processes) || processes < 1) {
-    write(Deno.stderr, "Usage: deno run -A --unstable-net bench/bare-deno.ts APP PORT [PROCESSES]\n");
+    write(Deno.stderr, "Usage: deno run -A --unstable-net src/bench/bare-deno.ts APP[:EXPORT] PORT [PROCESSES]\n");
     Deno.exit(2);
   }
   const children = Array.from({ length: processes }, () =>

@@ -46,13 +46,13 @@ export function killAllTracked(): void {
 
 /**
  * Kills everything tracked when this process exits, fails or is interrupted; exits 130 on SIGINT
- * and 143 on SIGTERM, as a shell would report.
+ * and 143 on SIGTERM, as a shell would report. `prefix` starts the line it prints (`bench:`, `mgr:`).
  */
-export function killTrackedOnExit(): void {
+export function killTrackedOnExit(prefix = "bench:"): void {
   process.on("exit", killAllTracked);
   for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143], ["SIGHUP", 129]] as const) {
     process.once(signal, () => {
-      process.stderr.write(`\nbench: ${signal}, stopping every server started\n`);
+      process.stderr.write(`\n${prefix} ${signal}, stopping every server started\n`);
       killAllTracked();
       process.exit(code);
     });

@@ -13,6 +13,7 @@ import { closest } from "./closest.ts";
 import { describeFlagValue } from "./resolve-config.ts";
 import { UsageError } from "./usage-error.ts";
 import { errorMessage } from "../core/error-text.ts";
+import { parseBenchOptions, type BenchOptions } from "../bench/bench-options.ts";
 
 export { UsageError } from "./usage-error.ts";
 
@@ -27,6 +28,7 @@ export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
 /** What the command line asks for. */
 export type CliCommand =
   | { command: "help" }
+  | { command: "bench"; bench: BenchOptions }
   | { command: "version" }
   | {
     command: ConfigCommand;
@@ -69,6 +71,14 @@ const OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
  * @throws {UsageError} naming the flag or argument and what is allowed.
  */
 export function parseCommandLine(argv: string[]): CliCommand {
+  // `mgr bench` has flags of its own (--duration, --rounds…), read by its own parser.
+  if (argv[0] === "bench") {
+    try {
+      return { command: "bench", bench: parseBenchOptions(argv.slice(1)) };
+    } catch (error) {
+      throw new UsageError(errorMessage(error));
+    }
+  }
   const { values, positionals } = parseFlags(argv);
   if (values.help) return { command: "help" };
   if (values.version) return { command: "version" };

@@ -42,6 +42,8 @@ export const HELP = `Usage: mgr [serve] [APP] [options]     serve APP from a sup
        mgr systemd [APP] [options]     print a systemd unit (Type=notify) that serves APP
        mgr status | reload | scale N | stop [--quick]
                                        control a running master
+       mgr bench APP [options]         compare APP's throughput, latency, CPU and memory
+                                       under mgr on Node, Bun and Deno (mgr bench --help)
 
 APP is a module whose default export is a fetch handler (a Hono app, or
 \`export default { fetch }\`); \`src/server.ts:api\` names another export.

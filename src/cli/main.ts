@@ -13,6 +13,8 @@ import { detectRuntime } from "../runtime/detect.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { VERSION } from "../version.ts";
 import { parseCommandLine } from "./args.ts";
+import { BENCH_HELP } from "../bench/bench-options.ts";
+import { runBenchCommand } from "./bench-command.ts";
 import { checkApp } from "./check-app.ts";
 import { createConfigLoader } from "./config-loader.ts";
 import { HELP } from "./help.ts";
@@ -45,6 +47,12 @@ export async function main(argv: string[], options: MainOptions): Promise<number
       case "version":
         stdout(`mgr ${VERSION} (${runtime.name} ${runtime.version})\n`);
         return EXIT_OK;
+      case "bench":
+        if (command.bench.help) {
+          stdout(BENCH_HELP);
+          return EXIT_OK;
+        }
+        return await runBenchCommand(command.bench, { ...options, stderrIsTTY: process.stderr.isTTY === true });
       case "status":
       case "reload":
       case "scale":
