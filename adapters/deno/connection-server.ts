@@ -80,6 +80,10 @@ export function serveConnections(
   let stopping = false;
   let drained: Promise<void> | undefined;
   let onLastConnection: (() => void) | undefined;
+  // --worker-connections: at the limit the accept loops wait here, and new connections stay queued in
+  // the kernel (up to --backlog) until one of this worker's connections closes.
+  const maxConnections = edge.maxConnections ?? 0;
+  const waitingForRoom: (() => void)[] = [];
 
   const onError = serveErrorHandler(options);
 
@@ -173,6 +177,7 @@ export function serveConnections(
       ended = true;
       connectionClock.unwatch(watch);
       connections.delete(connection);
+      for (const wake of waitingForRoom.splice(0)) wake();
       if (connections.size === 0) onLastConnection?.();
     };
     // A client's reset rejects `finished`: nothing to report, the connection is simply gone.
@@ -183,6 +188,9 @@ export function serveConnections(
     let backoffMs = 0;
     for (;;) {
       let conn: DenoConn;
+      while (maxConnections > 0 && connections.size >= maxConnections) {
+        await new Promise<void>((resolve) => waitingForRoom.push(resolve));
+      }
       try {
         conn = await listener.accept();
       } catch (error) {

@@ -180,6 +180,8 @@ export async function serveNode(
       server.maxHeadersCount = nodeOptions.maxHeadersCount;
       // Past it, Node closes each new connection unanswered as the cluster master hands it over.
       if (edge.maxConnections) server.maxConnections = edge.maxConnections;
+      // Past it, Node closes each new connection unanswered as the cluster master hands it over.
+      if (edge.maxConnections) server.maxConnections = edge.maxConnections;
       server.on("connection", onConnection);
       server.on("clientError", onClientError);
       servers.push(server);

@@ -62,6 +62,9 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   }
 
   logger.info(`Starting mgr ${VERSION}`);
+  if (config.preloadApp) {
+    logger.info("preloadApp has no effect: with no fork to share it, each worker imports the app itself (an app that fails to import stops the master at start, exit 4)");
+  }
   const systemd = startServiceNotify(runtime, options.env, config, logger);
   let reloads = 0;
   const supervisor = createSupervisor({

@@ -46,9 +46,26 @@ describe("DEFAULTS", () => {
       bodyTimeout: 0,
       requestTimeout: 0,
       forwardedAllowIps: ["127.0.0.1", "::1"],
+      workerConnections: 0,
+      preloadApp: false,
       hooks: {},
     });
     expect(LOG_LEVELS).toEqual(["debug", "info", "warning", "error", "critical"]);
+  });
+});
+
+describe("validateValue for Gunicorn's worker_connections and preload_app", () => {
+  it("reads workerConnections as an integer >= 0, 0 meaning no limit", () => {
+    expect(validateValue("workerConnections", "1000")).toBe(1000);
+    expect(validateValue("workerConnections", 0)).toBe(0);
+    expect(() => validateValue("workerConnections", -1)).toThrow("`workerConnections` must be an integer >= 0, got `-1`");
+  });
+
+  it("reads preloadApp as a boolean, from a config file or the environment", () => {
+    expect(validateValue("preloadApp", true)).toBe(true);
+    expect(validateValue("preloadApp", "false")).toBe(false);
+    expect(validateValue("preloadApp", "1")).toBe(true);
+    expect(() => validateValue("preloadApp", "yes please")).toThrow("must be true or false");
   });
 });
 

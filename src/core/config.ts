@@ -67,6 +67,17 @@ export interface Config {
    * and CIDR ranges, or `*` for any (Gunicorn's forwarded_allow_ips).
    */
   forwardedAllowIps: string[];
+  /**
+   * The most connections one worker holds at once (Gunicorn's worker_connections); 0 (the default)
+   * means no limit. Past it, a Node worker closes each new connection unanswered and a Deno worker
+   * leaves it queued in the kernel until one of its connections closes; Bun has no way to bound it.
+   */
+  workerConnections: number;
+  /**
+   * Gunicorn's preload_app, accepted so a translated config loads: there is no fork with copy-on-write
+   * to share an app loaded in the master, so every worker imports the app itself either way.
+   */
+  preloadApp: boolean;
   /** Server hooks, from the config file. */
   hooks: Hooks;
 }
@@ -131,6 +142,8 @@ export const DEFAULTS: Omit<Config, "app" | "workers"> = {
   bodyTimeout: DEFAULT_BODY_TIMEOUT,
   requestTimeout: 0,
   forwardedAllowIps: [...DEFAULT_FORWARDED_ALLOW_IPS],
+  workerConnections: 0,
+  preloadApp: false,
   hooks: {},
 };
 
@@ -214,6 +227,12 @@ const CHECKS: { [K in keyof Config]: Check } = {
       throw new ConfigError(key, value, expected);
     }
     return list;
+  },
+  workerConnections: integer(0),
+  preloadApp: (key, value) => {
+    if (value === true || value === "true" || value === "1") return true;
+    if (value === false || value === "false" || value === "0") return false;
+    throw new ConfigError(key, value, "true or false");
   },
   hooks: (key, value) => validateHooks(key, value),
 };

@@ -160,6 +160,15 @@ export const SETTINGS: readonly Setting[] = [
     defaultHelp: DEFAULT_FORWARDED_ALLOW_IPS.join(","),
   },
   {
+    key: "workerConnections",
+    flag: "worker-connections",
+    env: "MGR_WORKER_CONNECTIONS",
+    meta: "INT",
+    help: "The most connections one worker holds at once; past it Node closes new ones unanswered, Deno " +
+      "leaves them queued, Bun does not limit. 0 means unlimited.",
+    defaultHelp: "0",
+  },
+  {
     key: "maxRequests",
     flag: "max-requests",
     env: "MGR_MAX_REQUESTS",
@@ -230,6 +239,13 @@ export const SETTINGS: readonly Setting[] = [
     meta: "PATH",
     help: "Write the master's pid to PATH; refuse to start while it names a live master.",
     defaultHelp: "none",
+  },
+  {
+    key: "preloadApp",
+    env: "MGR_PRELOAD_APP",
+    meta: "BOOL",
+    help: "Gunicorn's preload_app, accepted and without effect: no fork shares an app loaded in the master.",
+    defaultHelp: "false",
   },
   {
     key: "name",

@@ -56,5 +56,6 @@ export function buildHttpEdge(config: Omit<Config, "app" | "workers">): HttpEdge
     bodyTimeoutMs: config.bodyTimeout * 1000,
     requestTimeoutMs: config.requestTimeout * 1000,
     forwardedAllowIps: config.forwardedAllowIps,
+    maxConnections: config.workerConnections,
   };
 }
