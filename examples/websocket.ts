@@ -29,7 +29,8 @@ app.get(
 
 export default { fetch: app.fetch, websocket };
 
-async function webSocketHelpers(): Promise<{ upgradeWebSocket: UpgradeWebSocket; websocket: object | true }> {
+/** Hono's `upgradeWebSocket` for the runtime this runs on, and what mgr needs exported as `websocket`. */
+export async function webSocketHelpers(): Promise<{ upgradeWebSocket: UpgradeWebSocket; websocket: object | true }> {
   if ("Bun" in globalThis) {
     const { upgradeWebSocket, websocket } = await import("hono/bun");
     return { upgradeWebSocket: upgradeWebSocket as UpgradeWebSocket, websocket };

@@ -1,7 +1,8 @@
 /**
- * The connections of a worker that outlive their request (WebSockets): counted as in flight, and
- * closed with a proper goodbye when the worker drains, so that clients reconnect to the workers that
- * stay instead of meeting a reset when this one exits.
+ * The connections of a worker that outlive their request (WebSockets, event streams): counted as in
+ * flight, and closed with a proper goodbye when the worker drains (a 1001 close, the end of the
+ * stream), so that clients reconnect to the workers that stay instead of meeting a reset when this one
+ * exits.
  *
  * @module
  */
@@ -66,4 +67,64 @@ function closeGoingAway(socket: ClosableSocket): void {
   } catch {
     // Already closing or closed: its own close completes.
   }
+}
+
+/** True for a response that is a stream of server-sent events (`text/event-stream`). */
+export function isEventStream(response: Response): boolean {
+  return response.headers.get("content-type")?.startsWith("text/event-stream") === true;
+}
+
+/**
+ * `response` with its body passed through a stream that `longLived` can end: counted from now until
+ * the body ends or the client goes, and ended cleanly (the runtime writes the body's last chunk) at
+ * the drain's goodbye.
+ */
+export function endableStream(response: Response, longLived: LongLivedConnections): Response {
+  const source = response.body;
+  if (source === null) return response;
+  const reader = source.getReader();
+  let ended = false;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const entry: ClosableSocket = {
+    close() {
+      if (ended) return;
+      ended = true;
+      longLived.remove(entry);
+      controller.close();
+      reader.cancel().catch(() => {});
+    },
+  };
+  const body = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+      longLived.add(entry);
+    },
+    async pull(c) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        if (!ended) {
+          ended = true;
+          longLived.remove(entry);
+          c.error(error);
+        }
+        return;
+      }
+      if (ended) return;
+      if (chunk.done) {
+        ended = true;
+        longLived.remove(entry);
+        c.close();
+      } else {
+        c.enqueue(chunk.value);
+      }
+    },
+    cancel(reason) {
+      ended = true;
+      longLived.remove(entry);
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

@@ -569,6 +569,34 @@ describe("long-lived connections (WebSockets)", () => {
     expect(open.closes).toEqual([[1001, "server is restarting"]]);
   });
 
+  it("counts an event stream until it ends, and ends it cleanly at the goodbye", async () => {
+    let source!: ReadableStreamDefaultController<Uint8Array>;
+    const stream = new ReadableStream<Uint8Array>({ start: (c) => void (source = c) });
+    const host = new FakeHost(SPEC, {
+      default: { fetch: () => new Response(stream, { headers: { "content-type": "text/event-stream" } }) },
+    });
+    await runWorker(host);
+    const response = await host.handler!(new Request("http://x/events"));
+    const reader = response.body!.getReader();
+    source.enqueue(new TextEncoder().encode("data: 1\n\n"));
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe("data: 1\n\n");
+    vi.advanceTimersByTime(SPEC.heartbeatMs);
+    expect(lastBeat(host).inFlight).toBe(1);
+    host.message({ type: "drain", graceMs: 4_000 });
+    await settle();
+    vi.advanceTimersByTime(3_000);
+    expect(await reader.read()).toEqual({ done: true, value: undefined });
+    vi.advanceTimersByTime(SPEC.heartbeatMs);
+    expect(lastBeat(host).inFlight).toBe(0);
+  });
+
+  it("leaves other responses as the app made them", async () => {
+    const made = new Response("plain", { headers: { "content-type": "text/plain" } });
+    const host = new FakeHost(SPEC, { default: { fetch: () => made } });
+    await runWorker(host);
+    expect(await host.handler!(new Request("http://x/"))).toBe(made);
+  });
+
   it("refuses an upgrade with 503 while draining, and serves other requests", async () => {
     const host = new FakeHost(SPEC, okApp);
     await runWorker(host);

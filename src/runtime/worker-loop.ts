@@ -12,7 +12,7 @@ import type { LoadedApp } from "./app.ts";
 import { registerClientResolver } from "./client-info.ts";
 import { createClientResolver } from "./client-resolver.ts";
 import { createRequestHandler, describeRequest } from "./request-handler.ts";
-import { LongLivedConnections } from "./long-lived.ts";
+import { endableStream, isEventStream, LongLivedConnections } from "./long-lived.ts";
 import { ListenError } from "./worker-host.ts";
 import type { WorkerHost, WorkerServer, WorkerSignal } from "./worker-host.ts";
 import { loadWorkerHooks, type WorkerHookRunner } from "./worker-hooks.ts";
@@ -244,7 +244,8 @@ export async function runWorker(host: WorkerHost): Promise<void> {
           void host.send({ type: "retire", served });
         }
         if (logs.logsAccess) logAccess(request, info, response, started);
-        return response;
+        // An event stream runs until the drain's goodbye, which ends it cleanly.
+        return isEventStream(response) ? endableStream(response, longLived) : response;
       },
     },
   });
