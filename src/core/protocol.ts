@@ -80,8 +80,6 @@ export interface HttpEdge {
   forwardedAllowIps: string[];
   /** Most connections the worker holds at once; 0 or absent: no limit. */
   maxConnections?: number;
-  /** Most connections the worker holds at once; 0 or absent: no limit. */
-  maxConnections?: number;
 }
 
 /**
