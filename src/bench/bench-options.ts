@@ -42,7 +42,8 @@ export const BENCH_HELP = `Usage: mgr bench APP [options]
 Serves APP with mgr on each runtime found (and with --baseline, each runtime's own multi-process
 setup), loads every setup in turn over several rounds, and prints req/s, latency, CPU time per 1k
 requests, memory, cold start, worker replacement and reload figures, with ratios between runtimes
-and to the baseline. Runtimes are looked for in ./node_modules/.bin, mgr's own, then the PATH.
+and to the baseline. Runtimes are looked for in ./node_modules/.bin, then on the PATH; Node is the
+one running mgr when mgr runs on Node.
 
 Options:
   --runtimes LIST        Runtimes to compare, comma-separated. [node,bun,deno]

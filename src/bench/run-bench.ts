@@ -55,12 +55,12 @@ export async function runBench(options: BenchOptions, io: BenchIo, extras: RunBe
   const root = packageRoot();
   const search = findRuntimes(options.runtimes, {
     path: io.env.PATH,
-    projectDirs: [...new Set([io.cwd, root])],
+    projectDirs: [io.cwd],
     execPath: process.execPath,
     onNode: !("Bun" in globalThis) && !("Deno" in globalThis),
   });
   if (search.found.length === 0) {
-    throw new BenchError(`no runtime found: looked for ${options.runtimes.join(", ")} in ./node_modules/.bin, mgr's node_modules/.bin and the PATH; install one (e.g. \`npm install -D bun deno\`)`);
+    throw new BenchError(`no runtime found: looked for ${options.runtimes.join(", ")} in ./node_modules/.bin and on the PATH; install one (e.g. \`npm install -D bun deno\`) or pass --runtimes node`);
   }
   for (const missing of search.missing) io.stderr(`mgr bench: ${missing.name} not found (looked in ${missing.searched.join(", ")}); measuring without it\n`);
   if (search.found.some((r) => r.name !== "deno") && !existsSync(join(root, "dist/src/cli/bin.js"))) {

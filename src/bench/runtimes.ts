@@ -1,6 +1,6 @@
 /**
- * Finding the runtimes to compare: on the PATH, or in a `node_modules/.bin` (the project's, or mgr's
- * own, where Bun and Deno are when installed from npm).
+ * Finding the runtimes to compare: in the project's `node_modules/.bin` (where the `bun` and `deno`
+ * npm packages put them), then on the PATH.
  *
  * @module
  */

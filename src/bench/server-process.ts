@@ -21,6 +21,8 @@ const STOP_GRACE_MS = 5_000;
 /** Probes start with the process, so this bounds the error of the cold start time. */
 const PROBE_INTERVAL_MS = 20;
 const PROBE_TIMEOUT_MS = 1_000;
+/** A line quoting a thrown error: `Error: …`, `TypeError: …`. */
+const THROWN = /\b(?:[A-Z]\w*)?Error: /;
 /** Answers outside 2xx in a row, once the server says it serves, before the path counts as wrong. */
 const WRONG_ANSWERS_TOLERATED = 3;
 
@@ -84,6 +86,7 @@ export async function startServer(setup: Setup, options: StartServerOptions): Pr
   const listeners = new Set<(line: string, atMs: number) => void>();
   let exitStatus: string | undefined;
   let readyLineSeen = false;
+  let firstThrown: string | undefined;
   const exited = new Promise<void>((resolve) => {
     child.once("exit", (code, signal) => {
       exitStatus = signal ? `signal ${signal}` : `code ${code}`;
@@ -96,6 +99,8 @@ export async function startServer(setup: Setup, options: StartServerOptions): Pr
       const atMs = performance.now();
       output.push(line);
       if (output.length > OUTPUT_LINES_KEPT) output.shift();
+      // Kept apart: the stacks that follow the first error can push it out of the recent lines.
+      if (firstThrown === undefined && THROWN.test(line)) firstThrown = line;
       if (setup.ready.test(line)) readyLineSeen = true;
       for (const listener of listeners) listener(line, atMs);
     });
@@ -106,7 +111,7 @@ export async function startServer(setup: Setup, options: StartServerOptions): Pr
     url,
     coldStartMs: Number.NaN,
     alive: () => exitStatus === undefined,
-    recentOutput: () => output.join("\n"),
+    recentOutput: () => [firstThrown, ...output].filter((line) => line !== undefined).join("\n"),
     onLine: (listener) => {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -157,13 +162,16 @@ async function waitUntilServing(server: RunningServer, readyLineSeen: () => bool
 }
 
 /**
- * The line of a failed server's output that most likely says why: the last error line, else the last
- * non-empty one; one line, so that the bench's error stays one line.
+ * The line of a failed server's output that most likely says why: the first that quotes a thrown
+ * error (`Error: …`), else the last error line, else the last non-empty one; one line, so that the
+ * bench's error stays one line. Without mgr's log prefix and terminal colours.
  */
 export function lastMeaningfulLine(output: string): string | undefined {
-  // Without terminal colours (Deno prints them even into a pipe).
-  const lines = output.replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((line) => line.trim()).filter(Boolean);
-  return [...lines].reverse().find((line) => /error/i.test(line)) ?? lines[lines.length - 1];
+  // Deno prints colours even into a pipe.
+  const lines = output.replace(/\x1b\[[0-9;]*m/g, "").split("\n")
+    .map((line) => line.replace(/^\[[^\]]+\] \[\d+\] \[[A-Z]+\] /, "").trim())
+    .filter(Boolean);
+  return lines.find((line) => THROWN.test(line)) ?? [...lines].reverse().find((line) => /error/i.test(line)) ?? lines[lines.length - 1];
 }
 
 function spawned(child: ReturnType<typeof spawn>, executable: string): Promise<number> {
