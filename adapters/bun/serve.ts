@@ -47,7 +47,7 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
   };
   const handlers = bunWebSocketHandlers(options.websocket);
   if (typeof handlers === "string") logAppError(`Cannot serve WebSockets: ${handlers}`);
-  const websocket = typeof handlers === "object" ? countingWebSockets(handlers, options.longLived) : undefined;
+  const websocket = typeof handlers === "object" ? countingWebSockets(handlers, options.longLived, edge) : undefined;
   const servers: BunServer[] = [];
   for (const address of options.bind) {
     if (isUnixAddress(address)) {

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { HttpEdge } from "../../src/core/protocol.ts";
 import type { ClosableSocket, LongLivedConnections } from "../../src/runtime/long-lived.ts";
 
 /** Bun's WebSocket handlers, as far as mgr touches them. */
@@ -27,11 +28,27 @@ export function bunWebSocketHandlers(websocket: object | true | undefined): BunW
   return websocket as BunWebSocketHandlers;
 }
 
-/** `handlers` with every socket counted in `longLived` from its open to its close. */
-export function countingWebSockets(handlers: BunWebSocketHandlers, longLived: LongLivedConnections): BunWebSocketHandlers {
+/** The most seconds Bun's WebSocket `idleTimeout` takes. */
+const MAX_IDLE_TIMEOUT_S = 960;
+
+/**
+ * `handlers` with every socket counted in `longLived` from its open to its close, and the edge's
+ * WebSocket limits: `maxPayloadLength` from `wsMaxSize`; Bun (uWebSockets) has one timer per socket,
+ * which pings a socket silent for `idleTimeout` and closes it after as long again, so `idleTimeout` is
+ * `wsPingIntervalMs` and the pong's wait equals it.
+ */
+export function countingWebSockets(
+  handlers: BunWebSocketHandlers,
+  longLived: LongLivedConnections,
+  edge: Pick<HttpEdge, "wsMaxSize" | "wsPingIntervalMs">,
+): BunWebSocketHandlers {
   const { open, close } = handlers;
+  const pings = edge.wsPingIntervalMs > 0;
   return {
     ...handlers,
+    maxPayloadLength: edge.wsMaxSize,
+    idleTimeout: pings ? Math.min(MAX_IDLE_TIMEOUT_S, Math.max(1, Math.round(edge.wsPingIntervalMs / 1000))) : 0,
+    sendPings: pings,
     open(socket) {
       longLived.add(socket);
       return open?.call(handlers, socket);

@@ -46,10 +46,10 @@ export async function serveDeno(handler: FetchHandler, options: ServeOptions): P
   // Only Deno.serve keeps an upgraded connection open: an app that serves WebSockets says so.
   const bounded = (options.edge.headersTimeoutMs > 0 || options.keepaliveMs > 0) && options.websocket === undefined;
   if (serving === undefined || !bounded) {
-    countWebSockets(Deno, options.longLived);
+    countWebSockets(Deno, options.longLived, options.edge);
     return serveWithDenoServe(handler, options);
   }
-  countWebSockets(Deno, options.longLived, UPGRADE_NEEDS_DENO_SERVE);
+  countWebSockets(Deno, options.longLived, options.edge, UPGRADE_NEEDS_DENO_SERVE);
   return serveConnections(listen(options), handler, options, serving);
 }
 

@@ -162,7 +162,7 @@ export async function serveNode(
   const wss = nodeWebSocketServer(options.websocket);
   if (typeof wss === "string") logAppError(`Cannot serve WebSockets: ${wss}`);
   else if (wss) {
-    trackWebSockets(wss, options.longLived, (request) => {
+    trackWebSockets(wss, options.longLived, edge, (request) => {
       const connection = (request.socket as Tracked<Socket>)[CONNECTION];
       if (!connection) return;
       connection.upgraded = true;
@@ -178,8 +178,6 @@ export async function serveNode(
         ? createWebSocketServer(serverOptions, onRequest, handler, wss)
         : createServer(serverOptions, onRequest);
       server.maxHeadersCount = nodeOptions.maxHeadersCount;
-      // Past it, Node closes each new connection unanswered as the cluster master hands it over.
-      if (edge.maxConnections) server.maxConnections = edge.maxConnections;
       // Past it, Node closes each new connection unanswered as the cluster master hands it over.
       if (edge.maxConnections) server.maxConnections = edge.maxConnections;
       server.on("connection", onConnection);

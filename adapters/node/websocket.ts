@@ -11,14 +11,16 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerOptions, type ServerResponse } from "node:http";
 import { createAdaptorServer } from "@hono/node-server";
 import type { FetchHandler } from "../../src/runtime/app.ts";
+import type { HttpEdge } from "../../src/core/protocol.ts";
 import type { ClosableSocket, LongLivedConnections } from "../../src/runtime/long-lived.ts";
+import { type PingableSocket, WebSocketPings } from "./websocket-pings.ts";
 
 /** What a ws `WebSocketServer` offers that mgr uses. */
 interface WebSocketServerLike {
-  options: { noServer?: boolean };
+  options: { noServer?: boolean; maxPayload?: number };
   on(
     event: "connection",
-    listener: (socket: ClosableSocket & { once(event: "close", fn: () => void): void }, request: IncomingMessage) => void,
+    listener: (socket: ClosableSocket & PingableSocket, request: IncomingMessage) => void,
   ): void;
 }
 
@@ -38,16 +40,23 @@ export function nodeWebSocketServer(websocket: object | true | undefined): WebSo
 }
 
 /**
- * Counts every socket `wss` opens in `longLived` until it closes, and tells `onUpgraded` the request it
- * was upgraded from (its connection is the socket's now). Once per WebSocketServer.
+ * Counts every socket `wss` opens in `longLived` until it closes, pings it (websocket-pings.ts), and
+ * tells `onUpgraded` the request it was upgraded from (its connection is the socket's now). The
+ * edge's `wsMaxSize` becomes the server's `maxPayload` (ws closes a socket with 1009 past it). Once per
+ * WebSocketServer.
  */
 export function trackWebSockets(
   wss: WebSocketServerLike,
   longLived: LongLivedConnections,
+  edge: Pick<HttpEdge, "wsMaxSize" | "wsPingIntervalMs" | "wsPingTimeoutMs">,
   onUpgraded: (request: IncomingMessage) => void,
 ): void {
+  // ws reads it for every socket it opens.
+  wss.options.maxPayload = edge.wsMaxSize;
+  const pings = new WebSocketPings(edge);
   wss.on("connection", (socket, request) => {
     onUpgraded(request);
+    pings.watch(socket);
     longLived.add(socket);
     socket.once("close", () => longLived.remove(socket));
   });

@@ -73,6 +73,12 @@ export interface Config {
    * leaves it queued in the kernel until one of its connections closes; Bun has no way to bound it.
    */
   workerConnections: number;
+  /** The largest WebSocket message in bytes (Uvicorn's ws_max_size); larger closes the socket with 1009. */
+  wsMaxSize: number;
+  /** Seconds between pings on an idle WebSocket (Uvicorn's ws_ping_interval); 0 sends none. */
+  wsPingInterval: number;
+  /** Seconds a WebSocket may leave a ping unanswered before it is closed (Uvicorn's ws_ping_timeout). */
+  wsPingTimeout: number;
   /**
    * Gunicorn's preload_app, accepted so a translated config loads: there is no fork with copy-on-write
    * to share an app loaded in the master, so every worker imports the app itself either way.
@@ -111,6 +117,10 @@ export const DEFAULT_HEADERS_TIMEOUT = 10;
  * the operator's choice until each runtime can bound stalls at the socket.
  */
 export const DEFAULT_BODY_TIMEOUT = 0;
+/** Uvicorn's defaults for WebSockets: 16 MiB messages, a ping every 20 s, 20 s for its pong. */
+export const DEFAULT_WS_MAX_SIZE = 16 * 1024 * 1024;
+export const DEFAULT_WS_PING_INTERVAL = 20;
+export const DEFAULT_WS_PING_TIMEOUT = 20;
 /** Peers trusted for forwarded headers by default: the local proxy (Gunicorn's default). */
 export const DEFAULT_FORWARDED_ALLOW_IPS: readonly string[] = ["127.0.0.1", "::1"];
 /** Default listen backlog (Gunicorn's). */
@@ -143,6 +153,9 @@ export const DEFAULTS: Omit<Config, "app" | "workers"> = {
   requestTimeout: 0,
   forwardedAllowIps: [...DEFAULT_FORWARDED_ALLOW_IPS],
   workerConnections: 0,
+  wsMaxSize: DEFAULT_WS_MAX_SIZE,
+  wsPingInterval: DEFAULT_WS_PING_INTERVAL,
+  wsPingTimeout: DEFAULT_WS_PING_TIMEOUT,
   preloadApp: false,
   hooks: {},
 };
@@ -229,6 +242,9 @@ const CHECKS: { [K in keyof Config]: Check } = {
     return list;
   },
   workerConnections: integer(0),
+  wsMaxSize: bytes,
+  wsPingInterval: seconds(),
+  wsPingTimeout: seconds(),
   preloadApp: (key, value) => {
     if (value === true || value === "true" || value === "1") return true;
     if (value === false || value === "false" || value === "0") return false;

@@ -80,6 +80,12 @@ export interface HttpEdge {
   forwardedAllowIps: string[];
   /** Most connections the worker holds at once; 0 or absent: no limit. */
   maxConnections?: number;
+  /** The largest WebSocket message, in bytes. */
+  wsMaxSize: number;
+  /** How long a WebSocket may be idle before it is pinged; 0: never. */
+  wsPingIntervalMs: number;
+  /** How long a ping may go unanswered before the socket is closed. */
+  wsPingTimeoutMs: number;
 }
 
 /**

@@ -10,6 +10,8 @@ import type { Config } from "./config.ts";
 import {
   DEFAULT_BACKLOG,
   DEFAULT_BODY_TIMEOUT,
+  DEFAULT_WS_PING_INTERVAL,
+  DEFAULT_WS_PING_TIMEOUT,
   DEFAULT_FORWARDED_ALLOW_IPS,
   DEFAULT_GRACEFUL_TIMEOUT,
   DEFAULT_HEADERS_TIMEOUT,
@@ -167,6 +169,30 @@ export const SETTINGS: readonly Setting[] = [
     help: "The most connections one worker holds at once; past it Node closes new ones unanswered, Deno " +
       "leaves them queued, Bun does not limit. 0 means unlimited.",
     defaultHelp: "0",
+  },
+  {
+    key: "wsMaxSize",
+    flag: "ws-max-size",
+    env: "MGR_WS_MAX_SIZE",
+    meta: "BYTES",
+    help: "The largest WebSocket message (64k, 16MB…); a larger one closes its socket with 1009. Deno's is fixed at 64 MiB.",
+    defaultHelp: "16MB",
+  },
+  {
+    key: "wsPingInterval",
+    flag: "ws-ping-interval",
+    env: "MGR_WS_PING_INTERVAL",
+    meta: "SECONDS",
+    help: "Ping a WebSocket that has been idle this long; 0 sends no pings.",
+    defaultHelp: String(DEFAULT_WS_PING_INTERVAL),
+  },
+  {
+    key: "wsPingTimeout",
+    flag: "ws-ping-timeout",
+    env: "MGR_WS_PING_TIMEOUT",
+    meta: "SECONDS",
+    help: "Close a WebSocket whose ping has gone unanswered this long.",
+    defaultHelp: String(DEFAULT_WS_PING_TIMEOUT),
   },
   {
     key: "maxRequests",

@@ -57,5 +57,8 @@ export function buildHttpEdge(config: Omit<Config, "app" | "workers">): HttpEdge
     requestTimeoutMs: config.requestTimeout * 1000,
     forwardedAllowIps: config.forwardedAllowIps,
     maxConnections: config.workerConnections,
+    wsMaxSize: config.wsMaxSize,
+    wsPingIntervalMs: config.wsPingInterval * 1000,
+    wsPingTimeoutMs: config.wsPingTimeout * 1000,
   };
 }

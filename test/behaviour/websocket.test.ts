@@ -125,6 +125,43 @@ describe.each(RUNTIMES)("long-lived connections on %s", (runtime) => {
     expect(master.lines(/\[ERROR\]/)).toEqual([]);
   }, 60_000);
 
+  it("closes a socket with 1009 past --ws-max-size, and one that leaves pings unanswered past --ws-ping-interval and -timeout", async () => {
+    const port = await freePort();
+    await startServing(runtime, APP, port, ["-w", "1", "--ws-max-size", "1k", "--ws-ping-interval", "1", "--ws-ping-timeout", "1"]);
+    const open = (autoPong: boolean) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { autoPong });
+      const seen = { greeted: false, echoes: [] as string[], closed: undefined as { code: number; atMs: number } | undefined };
+      const openedAt = Date.now();
+      socket.on("message", (data) => {
+        if (String(data).startsWith("pid ")) seen.greeted = true;
+        else seen.echoes.push(String(data));
+      });
+      socket.on("close", (code) => (seen.closed = { code, atMs: Date.now() - openedAt }));
+      socket.on("error", () => {});
+      return { socket, seen };
+    };
+    const sizes = open(true);
+    await waitFor("the greeting", () => sizes.seen.greeted);
+    sizes.socket.send("a".repeat(1024));
+    await waitFor("the echo at the limit", () => sizes.seen.echoes.length === 1);
+    sizes.socket.send("a".repeat(1025));
+    await waitFor("the close past the limit", () => sizes.seen.closed !== undefined);
+    expect(sizes.seen.closed!.code).toBe(1009);
+    expect(sizes.seen.echoes).toHaveLength(1);
+
+    // Bun's timer has a 4 s grain: it pings after ~4 s of silence and closes ~4 s later.
+    const boundMs = runtime === "bun" ? 10_000 : 4_000;
+    const [deaf, live] = [open(false), open(true)];
+    await waitFor("the deaf client's close", () => deaf.seen.closed !== undefined, { timeoutMs: boundMs + 2_000 });
+    expect(deaf.seen.closed!.atMs).toBeGreaterThanOrEqual(1_500);
+    expect(deaf.seen.closed!.atMs).toBeLessThanOrEqual(boundMs);
+    // The one that answers its pings stays.
+    expect(live.seen.closed).toBeUndefined();
+    live.socket.send("still here");
+    await waitFor("the live client's echo", () => live.seen.echoes.includes("still here"));
+    live.socket.close(1000);
+  }, 30_000);
+
   it("keeps an event stream through SIGTERM until the graceful deadline, then ends it cleanly", async () => {
     const port = await freePort();
     const master = await startServing(runtime, APP, port, ["-w", "1", "--graceful-timeout", String(GRACEFUL_S), "--keepalive", "1"]);
