@@ -166,8 +166,8 @@ export const SETTINGS: readonly Setting[] = [
     flag: "worker-connections",
     env: "MGR_WORKER_CONNECTIONS",
     meta: "INT",
-    help: "The most connections one worker holds at once; past it Node closes new ones unanswered, Deno " +
-      "leaves them queued, Bun does not limit. 0 means unlimited.",
+    help: "The most connections one worker holds at once; what the runtime does with more is in the README. " +
+      "0 means unlimited.",
     defaultHelp: "0",
   },
   {
