@@ -5,6 +5,7 @@
  * @module
  */
 
+import process from "node:process";
 import { formatListenUrl } from "../core/config.ts";
 import type { Config } from "../core/config.ts";
 import { errorMessage } from "../core/error-text.ts";
@@ -29,6 +30,11 @@ const FLUSH_TIMEOUT_MS = 1_000;
 export function startServiceNotify(runtime: Runtime, env: NotifyEnvironment, config: Config, logger: Logger): ServiceNotify | undefined {
   const socket = env.NOTIFY_SOCKET;
   if (!socket) return undefined;
+  const interval = watchdogIntervalMs(env, runtime.pid);
+  // The variables are the master's: a worker's app that notified too (with NotifyAccess=all) would
+  // tell systemd the service is ready, or reloading, for the master (sd_notify's unset_environment).
+  // `env` may be process.env itself: read first.
+  for (const name of ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"]) delete process.env[name];
   const notify = runtime.notify;
   if (!notify) {
     logger.warning(`NOTIFY_SOCKET is set but mgr cannot send sd_notify messages on ${runtime.name}; use Type=simple`);
@@ -45,7 +51,6 @@ export function startServiceNotify(runtime: Runtime, env: NotifyEnvironment, con
     });
     pending = Promise.all([pending, sent]).then(() => {});
   };
-  const interval = watchdogIntervalMs(env, runtime.pid);
   const notifier = new ServiceNotifier({
     send,
     clock: runtime.clock,

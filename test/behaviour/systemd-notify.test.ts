@@ -5,7 +5,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -86,6 +86,10 @@ describe.each(RUNTIMES)("sd_notify on %s", (runtime) => {
     expect(master.log).toMatch(/Ready: 2 workers serving/);
     expect((await get(port, "/", { fresh: true })).status).toBe(200);
     expect(ready).toBe(`READY=1\nMAINPID=${master.pid}\nSTATUS=2 workers serving http://127.0.0.1:${port}`);
+    // The socket is the master's: a worker's app that notified too would speak for the service.
+    for (const worker of master.workers()) {
+      expect(readFileSync(`/proc/${worker}/environ`, "utf8").split("\0").filter((v) => /^(NOTIFY_SOCKET|WATCHDOG_)/.test(v))).toEqual([]);
+    }
     await waitFor("two watchdog pings", () => receiver.datagrams.filter((d) => d.message === "WATCHDOG=1").length >= 2);
 
     const beforeHup = receiver.messages().length;
