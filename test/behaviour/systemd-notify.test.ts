@@ -151,3 +151,28 @@ describe.each(RUNTIMES)("sd_notify on %s", (runtime) => {
     expect((await master.waitForExit(15_000)).code).toBe(0);
   }, 30_000);
 });
+
+describe.runIf(RUNTIMES.includes("node"))("sd_notify on node without systemd-notify", () => {
+  it("warns once and serves on", async () => {
+    const receiver = new NotifyReceiver(`@mgr-notify-missing-${process.pid}`);
+    await receiver.listening();
+    const port = await freePort();
+    // No PATH: systemd-notify cannot be found (the master and its workers start from absolute paths).
+    const master = new Master("node", [`${FIXTURES}app.ts`, "-w", "1", "-b", `127.0.0.1:${port}`], {
+      NOTIFY_SOCKET: receiver.address,
+      WATCHDOG_USEC: "200000",
+      PATH: "/nonexistent",
+    });
+    await master.waitForLine(/Ready: 1 worker serving/, 15_000);
+    expect((await get(port, "/", { fresh: true })).status).toBe(200);
+    // Past several watchdog periods, still one warning.
+    const deadline = Date.now() + 600;
+    await waitFor("a few watchdog periods", () => Date.now() > deadline);
+    expect(master.lines(/Cannot notify systemd/)).toEqual([
+      expect.stringMatching(/\[WARNING\] Cannot notify systemd at @mgr-notify-missing-\d+: systemd-notify is not installed/),
+    ]);
+    expect(receiver.datagrams).toEqual([]);
+    master.signal("SIGTERM");
+    expect((await master.waitForExit(15_000)).code).toBe(0);
+  }, 30_000);
+});
