@@ -9,14 +9,14 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CONFIG_COMMANDS, parseCommandLine } from "../../src/cli/args.ts";
 import { resolveConfig } from "../../src/cli/resolve-config.ts";
 import { type Config, formatAddress } from "../../src/core/config.ts";
 import { HANDLED_SIGNALS } from "../../src/core/handled-signals.ts";
 import { HOOK_NAMES } from "../../src/core/hooks.ts";
 import { SETTINGS } from "../../src/core/settings.ts";
-import { FIXTURES, ROOT, runMgr, RUNTIMES } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, get, Master, ROOT, runMgr, RUNTIMES } from "./harness.ts";
 
 const DOC = readFileSync(`${ROOT}docs/from-gunicorn.md`, "utf8");
 
@@ -132,6 +132,7 @@ beforeAll(() => {
   copyFileSync(`${FIXTURES}app.ts`, join(project, "main.ts"));
 });
 afterAll(() => rmSync(project, { recursive: true, force: true }));
+afterEach(destroyAllMasters);
 
 describe("docs/from-gunicorn.md", () => {
   it("has the code blocks this test runs, and no other", () => {
@@ -200,6 +201,17 @@ describe.each(RUNTIMES)("docs/from-gunicorn.md on %s", (runtime) => {
       expect(row.value, key).toBe(value === SYNC_WORKERS ? String(availableParallelism()) : String(value));
     }
   });
+
+  it("serves with the translated config, and says in one line that preloadApp has no effect", async () => {
+    const port = await freePort();
+    // Flags win over the file: loopback, a free port and one worker for the test.
+    const master = new Master(runtime, ["main.ts", "-b", `127.0.0.1:${port}`, "-w", "1"], {}, project);
+    await master.waitForLine(/Ready: 1 worker serving/, 15_000);
+    expect((await get(port, "/", { fresh: true })).status).toBe(200);
+    expect(master.lines(/preloadApp/)).toEqual([expect.stringMatching(/\[INFO\] preloadApp has no effect: .*each worker imports the app itself/)]);
+    master.signal("SIGTERM");
+    expect((await master.waitForExit(15_000)).code).toBe(0);
+  }, 30_000);
 
   it("prints with `mgr systemd` the unit the guide shows", async () => {
     const printed = await runMgr(runtime, ["systemd", "main.ts", "--config", join(project, "mgr.config.ts")], { cwd: project });
