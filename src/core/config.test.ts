@@ -48,6 +48,9 @@ describe("DEFAULTS", () => {
       forwardedAllowIps: ["127.0.0.1", "::1"],
       workerConnections: 0,
       preloadApp: false,
+      wsMaxSize: 16 * 1024 * 1024,
+      wsPingInterval: 20,
+      wsPingTimeout: 20,
       hooks: {},
     });
     expect(LOG_LEVELS).toEqual(["debug", "info", "warning", "error", "critical"]);
