@@ -175,7 +175,7 @@ export const SETTINGS: readonly Setting[] = [
     flag: "ws-max-size",
     env: "MGR_WS_MAX_SIZE",
     meta: "BYTES",
-    help: "The largest WebSocket message (64k, 16MB…); a larger one closes its socket with 1009. Deno's is fixed at 64 MiB.",
+    help: "The largest WebSocket message (64k, 16MB…); a larger one closes its socket with 1009.",
     defaultHelp: "16MB",
   },
   {
