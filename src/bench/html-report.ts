@@ -91,7 +91,7 @@ function categoryLabels(setups: SetupReport[]): Map<SetupReport, string> {
     const siblings = setups.filter((s) => s.kind === "baseline" && s.runtime === setup.runtime && s.workers === setup.workers);
     const index = siblings.indexOf(setup);
     const role = setup.kind === "mgr" ? "mgr" : index === 0 ? "bare" : `bare ${index + 1}`;
-    labels.set(setup, severalCounts ? `${role}, ${setup.workers} workers` : role);
+    labels.set(setup, severalCounts ? `${role}, ${setup.workers} worker${setup.workers === 1 ? "" : "s"}` : role);
   }
   return labels;
 }

@@ -20,6 +20,8 @@ const OPERATION_TIMEOUT_MS = 30_000;
 /** Load before the reload starts, so that it begins with connections open and requests in flight. */
 const LOAD_BEFORE_RELOAD_MS = 500;
 const POLL_MS = 10;
+/** The length of each load run during a reload. */
+const RELOAD_LOAD_CHUNK_S = 1;
 
 /** What the master's log has said so far. */
 export interface PoolWatch {
@@ -42,24 +44,31 @@ export function watchPool(server: RunningServer): PoolWatch {
 }
 
 /**
- * Loads the server, sends its master SIGHUP after {@linkcode LOAD_BEFORE_RELOAD_MS}, and counts the
- * requests that failed during the load; then waits for the reload to complete if it has not.
+ * Loads the server in runs of {@linkcode RELOAD_LOAD_CHUNK_S} s, sends its master SIGHUP
+ * {@linkcode LOAD_BEFORE_RELOAD_MS} into the first, and goes on loading until the reload completes
+ * (or {@linkcode OPERATION_TIMEOUT_MS} pass); counts the requests that failed meanwhile.
  */
-export async function measureReload(server: RunningServer, pool: PoolWatch, load: LoadOptions, generator: LoadGenerator): Promise<ReloadResult> {
+export async function measureReload(server: RunningServer, pool: PoolWatch, load: Omit<LoadOptions, "durationS">, generator: LoadGenerator): Promise<ReloadResult> {
   const completedBefore = pool.reloadsCompletedAt.length;
-  const loading = generator.run(load);
-  await sleep(LOAD_BEFORE_RELOAD_MS);
-  const hupAt = performance.now();
-  signalPid(server.pid, "SIGHUP");
-  const result = await loading;
-  const loadEnd = performance.now();
-  const completedAt = await waitFor(() => pool.reloadsCompletedAt[completedBefore], OPERATION_TIMEOUT_MS);
-  return {
-    requests: result.requests,
-    failedRequests: result.non2xx + result.socketErrors,
-    // Only a reload that completed while the load ran has had all its failures counted.
-    durationMs: completedAt !== undefined && completedAt <= loadEnd ? completedAt - hupAt : null,
-  };
+  const completed = () => pool.reloadsCompletedAt[completedBefore];
+  const deadline = performance.now() + OPERATION_TIMEOUT_MS;
+  let requests = 0;
+  let failedRequests = 0;
+  let hupAt: number | undefined;
+  // A load generator runs for a fixed time, and a reload takes what it takes: short runs, back to back.
+  do {
+    const loading = generator.run({ ...load, durationS: RELOAD_LOAD_CHUNK_S });
+    if (hupAt === undefined) {
+      await sleep(LOAD_BEFORE_RELOAD_MS);
+      hupAt = performance.now();
+      signalPid(server.pid, "SIGHUP");
+    }
+    const result = await loading;
+    requests += result.requests;
+    failedRequests += result.non2xx + result.socketErrors;
+  } while (completed() === undefined && performance.now() < deadline && server.alive());
+  const completedAt = completed();
+  return { requests, failedRequests, durationMs: completedAt === undefined ? null : completedAt - hupAt };
 }
 
 /**

@@ -21,11 +21,11 @@ export const MAX_CPU_RATIO = 1.03;
 
 /** Requests that failed across a reload under load. */
 export interface ReloadResult {
-  /** Requests the load generator completed during the reload's load run. */
+  /** Requests the load generator completed while the reload ran (loaded from before SIGHUP until it completed). */
   requests: number;
-  /** Non-2xx answers and socket errors during that run. */
+  /** Non-2xx answers and socket errors meanwhile. */
   failedRequests: number;
-  /** From SIGHUP to `Reload complete`; null if it did not complete while the load ran. */
+  /** From SIGHUP to `Reload complete`; null if it did not complete within 30 s. */
   durationMs: number | null;
 }
 

@@ -143,6 +143,7 @@ async function waitUntilServing(server: RunningServer, readyLineSeen: () => bool
       const status = await probe(server.url);
       const answeredAt = performance.now();
       if (status >= 200 && status < 300) {
+        last = `status ${status}, but no ready line yet`;
         firstOk ??= answeredAt;
         wrongAnswers = 0;
         if (readyLineSeen()) return firstOk;

@@ -107,7 +107,7 @@ const TEMPLATES: SetupTemplate[] = [
     runtime: "deno",
     env: (workers) => ({ DENO_JOBS: String(workers) }),
     command: ({ app, port }, deno) => [deno, "serve", "-A", "--parallel", "--host", "127.0.0.1", "--port", String(port), app],
-    ready: /^deno serve: Listening on http:\/\/127\.0\.0\.1:\d+\/ with \d+ threads?/,
+    ready: /^deno serve: Listening on http:\/\/127\.0\.0\.1:\d+\/( with \d+ threads?)?$/,
   },
   {
     name: "Deno.serve reusePort",
