@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { LoadOptions, LoadResult } from "./load-generator.ts";
+import type { LoadOptions, LoadResult } from "./load-run.ts";
 import { runChild } from "./run-child.ts";
 
 /** autocannon's CLI script and version, or undefined when it is not installed. */

@@ -9,29 +9,9 @@
 import { BenchError } from "./bench-error.ts";
 import { findAutocannon, runAutocannon } from "./autocannon.ts";
 import { findWrk, runWrk } from "./wrk.ts";
+import type { LoadOptions, LoadResult } from "./load-run.ts";
 
-/** What one load run reports. */
-export interface LoadResult {
-  requests: number;
-  seconds: number;
-  requestsPerSecond: number;
-  /** Responses outside 2xx (wrk counts 3xx with 2xx). */
-  non2xx: number;
-  /** Connect, read, write and timeout errors. */
-  socketErrors: number;
-  latencyP50Ms: number | null;
-  latencyP90Ms: number | null;
-  latencyP99Ms: number | null;
-}
-
-/** Options of a load run. */
-export interface LoadOptions {
-  url: string;
-  connections: number;
-  durationS: number;
-  /** `taskset -c` list the load generator is pinned to, or undefined. */
-  cpus?: string;
-}
+export type { LoadOptions, LoadResult } from "./load-run.ts";
 
 /** A load generator found on this machine. */
 export interface LoadGenerator {

@@ -5,7 +5,7 @@
  */
 
 import { execFileSync } from "node:child_process";
-import type { LoadOptions, LoadResult } from "./load-generator.ts";
+import type { LoadOptions, LoadResult } from "./load-run.ts";
 import { runChild } from "./run-child.ts";
 
 /** wrk's version line, or undefined when wrk is not on the PATH. */
