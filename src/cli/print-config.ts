@@ -13,6 +13,8 @@ function show(key: keyof Config, config: Config): string {
   if (key === "bind") return config.bind.map(formatAddress).join(", ");
   if (key === "hooks") return Object.keys(config.hooks).join(", ") || "none";
   if (value === null) return "none";
+  // A secret: print-config's output ends up in tickets and chat.
+  if (key === "adminToken") return "(set)";
   return String(value);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ACCESS_LOG_ATOMS, type AccessEntry, compileAccessLogFormat, formatAccessTime } from "./access-log-format.ts";
+import { ACCESS_LOG_ATOMS, type AccessEntry, compileAccessLogFormat, compileAccessLogJson, formatAccessTime, showsBytesSent } from "./access-log-format.ts";
 import { DEFAULT_ACCESS_LOG_FORMAT } from "./config.ts";
 
 /** The zone as the access log prints it, e.g. `+0000`, `-0330`, for local time at `ms`. */
@@ -169,5 +169,47 @@ describe("formatAccessTime", () => {
   it("formats local time in the Common Log Format, zero-padded", () => {
     const ms = new Date(2026, 0, 2, 3, 4, 5).getTime();
     expect(formatAccessTime(ms)).toBe(`02/Jan/2026:03:04:05 ${zoneAt(ms)}`);
+  });
+});
+
+describe("bytes sent", () => {
+  it("shows the bytes counted as sent, over the response's Content-Length", () => {
+    expect(format("%(b)s %(B)s", entry({ bytesSent: 3 }))).toBe("3 3");
+    expect(format("%(b)s %(B)s", entry({ response: new Response("hello"), bytesSent: 5 }))).toBe("5 5");
+    expect(format("%(b)s %(B)s", entry({ response: new Response(""), bytesSent: 0 }))).toBe("- 0");
+  });
+
+  it("says when a format shows them, so they are counted only then", () => {
+    expect(showsBytesSent('%(h)s "%(r)s" %(s)s %(b)s')).toBe(true);
+    expect(showsBytesSent("%(B)s")).toBe(true);
+    expect(showsBytesSent('%(h)s "%(r)s" %(s)s')).toBe(false);
+  });
+});
+
+describe("compileAccessLogJson", () => {
+  it("writes one JSON object with the time and a typed field per atom", () => {
+    const line = compileAccessLogJson('%(h)s "%(r)s" %(s)s %(b)s %(D)s %({x-request-id}i)s %(p)s %(f)s')(entry({ bytesSent: 5 }));
+    expect(JSON.parse(line)).toEqual({
+      time: new Date(STARTED_AT).toISOString(),
+      remote_addr: "10.0.0.7",
+      request: "POST /search?q=mgr&page=2 HTTP/1.1",
+      status: 201,
+      bytes: 5,
+      duration_us: 1234568,
+      "request_header_x-request-id": "abc-123",
+      pid: 4242,
+      referer: "http://example.com/",
+    });
+  });
+
+  it("keeps quotes and backslashes inside their field, and null for what is absent", () => {
+    const request = new Request("http://example.com/", { headers: { "user-agent": 'a"}\\b' } });
+    const line = compileAccessLogJson("%(a)s %(h)s")({ ...bareEntry(), request });
+    expect(line.split("\n")).toHaveLength(1);
+    expect(JSON.parse(line)).toMatchObject({ user_agent: 'a"}\\b', remote_addr: null });
+  });
+
+  it("refuses an unknown atom as the text format does", () => {
+    expect(() => compileAccessLogJson("%(z)s")).toThrow("unknown atom %(z)s");
   });
 });

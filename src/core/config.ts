@@ -35,6 +35,15 @@ export interface Config {
   maxRequests: number;
   /** Up to this many extra requests, chosen at random per worker, so workers do not recycle in step. */
   maxRequestsJitter: number;
+  /** Megabytes of resident memory past which a worker is replaced, as max-requests does; 0 disables. */
+  maxRss: number;
+  /**
+   * Where the master serves its admin endpoint (health, status, metrics, dashboard): `HOST:PORT` or
+   * `unix:PATH`, as typed; null (the default) for none. Off loopback it requires `adminToken`.
+   */
+  adminBind: string | null;
+  /** The bearer token the admin endpoint asks for; null for none (then only loopback or a unix socket). */
+  adminToken: string | null;
   logLevel: LogLevel;
   /** Where the access log goes: a file path, `-` for standard output, or null for none. */
   accessLog: string | null;
@@ -137,6 +146,9 @@ export const DEFAULTS: Omit<Config, "app" | "workers"> = {
   keepalive: DEFAULT_KEEPALIVE,
   maxRequests: 0,
   maxRequestsJitter: 0,
+  maxRss: 0,
+  adminBind: null,
+  adminToken: null,
   logLevel: "info",
   accessLog: null,
   accessLogFormat: DEFAULT_ACCESS_LOG_FORMAT,
@@ -191,6 +203,21 @@ const CHECKS: { [K in keyof Config]: Check } = {
   keepalive: seconds(),
   maxRequests: integer(0),
   maxRequestsJitter: integer(0),
+  maxRss: integer(0),
+  adminBind: (key, value) => {
+    if (value === null) return null;
+    if (typeof value !== "string") throw new ConfigError(key, value, "HOST:PORT or unix:PATH");
+    parseBind(value, key);
+    return value;
+  },
+  adminToken: (key, value) => {
+    if (value === null) return null;
+    // A short token is guessed; a control character would not survive an Authorization header.
+    if (typeof value !== "string" || value.length < 16 || /[\s\x00-\x1f\x7f]/.test(value)) {
+      throw new ConfigError(key, value, "a token of at least 16 characters without spaces");
+    }
+    return value;
+  },
   logLevel: (key, value) => {
     const level = typeof value === "string" ? value.toLowerCase() : value;
     if (typeof level !== "string" || !LOG_LEVELS.includes(level as LogLevel)) {
@@ -378,6 +405,15 @@ function checkAddress(key: string, value: unknown): ListenAddress {
     throw new ConfigError(key, value, BIND_EXPECTED);
   }
   return { host: address.host, port: address.port! };
+}
+
+/**
+ * True for an address only this machine can reach: a unix socket, `localhost`, 127.0.0.0/8 or `::1`.
+ */
+export function isLoopbackAddress(address: ListenAddress): boolean {
+  if (isUnixAddress(address)) return true;
+  const host = address.host.toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** Formats an address the way users type it: `127.0.0.1:8000`, `[::1]:8000`, `unix:/run/app.sock`. */

@@ -44,6 +44,8 @@ export interface WorkerSpec {
   mode: WorkerMode;
   /** Ask to be retired after this many requests; 0 means never. Jitter is already applied. */
   maxRequests: number;
+  /** Ask to be retired once the process's resident memory passes this many bytes; 0 or absent: never. */
+  maxRssBytes?: number;
   logLevel: LogLevel;
   logFormat: "text" | "json";
   /** The error log: a path, or `-` for standard error. */
@@ -115,14 +117,24 @@ export type FromWorker =
   | { type: "booted" }
   /** The worker is listening and serving. */
   | { type: "ready" }
-  /** The worker's event loop is alive; sent every `heartbeatMs`. */
-  | { type: "heartbeat"; served: number; inFlight: number; rss: number }
+  /**
+   * The worker's event loop is alive; sent every `heartbeatMs`. `loopDelayMs`: how late the heartbeat's
+   * own timer fired. `latency`: request durations since the previous heartbeat, as counts per bucket
+   * of latency-histogram.ts.
+   */
+  | { type: "heartbeat"; served: number; inFlight: number; rss: number; loopDelayMs?: number; latency?: number[] }
   /** Asks for a `pong`: once it arrives, every message the master sent before it has been received. */
   | { type: "ping"; seq: number }
-  /** The worker served `maxRequests` and asks to be replaced. */
-  | { type: "retire"; served: number }
+  /**
+   * The worker asks to be replaced: it served `maxRequests` (`reason` absent or `max-requests`), or its
+   * resident memory `rss` passed `maxRssBytes` (`max-rss`).
+   */
+  | { type: "retire"; served: number; reason?: RetireReason; rss?: number }
   /** The worker cannot boot; it exits right after sending this. */
   | { type: "boot-error"; kind: BootErrorKind; message: string; stack?: string };
+
+/** Why a worker asks to be replaced. */
+export type RetireReason = "max-requests" | "max-rss";
 
 /** Master → worker. */
 export type ToWorker =

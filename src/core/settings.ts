@@ -211,6 +211,14 @@ export const SETTINGS: readonly Setting[] = [
     defaultHelp: "0",
   },
   {
+    key: "maxRss",
+    flag: "max-rss",
+    env: "MGR_MAX_RSS",
+    meta: "MB",
+    help: "Replace a worker whose resident memory passes this many megabytes, as max-requests does; 0 disables.",
+    defaultHelp: "0",
+  },
+  {
     key: "backlog",
     flag: "backlog",
     env: "MGR_BACKLOG",
@@ -264,6 +272,24 @@ export const SETTINGS: readonly Setting[] = [
     env: "MGR_PID",
     meta: "PATH",
     help: "Write the master's pid to PATH; refuse to start while it names a live master.",
+    defaultHelp: "none",
+  },
+  {
+    key: "adminBind",
+    flag: "admin-bind",
+    env: "MGR_ADMIN_BIND",
+    meta: "ADDRESS",
+    help: "Serve the admin endpoint (/healthz, /readyz, /status, /metrics, a dashboard at /) from the master " +
+      "at HOST:PORT or unix:PATH; off loopback it needs --admin-token.",
+    defaultHelp: "none",
+  },
+  {
+    key: "adminToken",
+    flag: "admin-token",
+    env: "MGR_ADMIN_TOKEN",
+    meta: "TOKEN",
+    help: "The bearer token the admin endpoint asks for (16 characters or more); the dashboard's reload and " +
+      "scale buttons need it. Prefer $MGR_ADMIN_TOKEN: a flag shows in ps.",
     defaultHelp: "none",
   },
   {

@@ -35,6 +35,7 @@ export function buildWorkerSpec(config: Config, options: BuildWorkerSpecOptions)
     // Two heartbeats per timeout period, so one late beat never gets a healthy worker killed.
     heartbeatMs: timeoutMs > 0 ? Math.min(MAX_HEARTBEAT_INTERVAL_MS, timeoutMs / 2) : MAX_HEARTBEAT_INTERVAL_MS,
     maxRequests: config.maxRequests > 0 ? config.maxRequests + jitter : 0,
+    maxRssBytes: config.maxRss * 1024 * 1024,
     logLevel: config.logLevel,
     logFormat: config.logFormat,
     errorLog: config.errorLog,

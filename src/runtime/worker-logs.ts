@@ -6,7 +6,7 @@
  */
 
 import type { WorkerSpec } from "../core/protocol.ts";
-import { type AccessEntry, compileAccessLogFormat } from "../core/access-log-format.ts";
+import { type AccessEntry, compileAccessLogFormat, compileAccessLogJson, showsBytesSent } from "../core/access-log-format.ts";
 import { LogDestination } from "./log-file.ts";
 
 /** How many bytes of access log lines to gather before writing them out. */
@@ -17,18 +17,21 @@ export class WorkerLogs {
   readonly error: LogDestination;
   readonly access?: LogDestination;
   readonly #formatAccess?: (entry: AccessEntry) => string;
+  /** True when the access log line shows the bytes sent, which the worker then counts. */
+  readonly countsBytes: boolean = false;
   #pending = "";
   #flushScheduled = false;
 
   constructor(
-    spec: Pick<WorkerSpec, "errorLog" | "accessLog" | "accessLogFormat">,
+    spec: Pick<WorkerSpec, "errorLog" | "accessLog" | "accessLogFormat" | "logFormat">,
     writeError: (text: string) => void,
     writeOutput: (text: string) => void,
   ) {
     this.error = openOr(spec.errorLog, writeError);
     if (spec.accessLog) {
       this.access = openOr(spec.accessLog, writeOutput);
-      this.#formatAccess = compileAccessLogFormat(spec.accessLogFormat);
+      this.#formatAccess = spec.logFormat === "json" ? compileAccessLogJson(spec.accessLogFormat) : compileAccessLogFormat(spec.accessLogFormat);
+      this.countsBytes = showsBytesSent(spec.accessLogFormat);
     }
   }
 

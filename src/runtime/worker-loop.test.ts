@@ -39,7 +39,29 @@ describe("runWorker", () => {
     vi.advanceTimersByTime(999);
     expect(host.types().filter((t) => t === "heartbeat")).toHaveLength(1);
     vi.advanceTimersByTime(1);
-    expect(host.sent.at(-1)).toEqual({ type: "heartbeat", served: 1, inFlight: 0, rss: 1234 });
+    expect(host.sent.at(-1)).toEqual({
+      type: "heartbeat", served: 1, inFlight: 0, rss: 1234, loopDelayMs: expect.any(Number), latency: expect.any(Array),
+    });
+  });
+
+  it("sends the durations of the requests since the previous heartbeat, and how late its timer fired", async () => {
+    const host = new FakeHost(SPEC, okApp);
+    await runWorker(host);
+    await host.handler!(new Request("http://x/"));
+    await host.handler!(new Request("http://x/"));
+    vi.advanceTimersByTime(1000);
+    const first = host.sent.at(-1) as { latency: number[]; loopDelayMs: number };
+    expect(first.latency.reduce((a, b) => a + b, 0)).toBe(2);
+    expect(first.loopDelayMs).toBeGreaterThanOrEqual(0);
+    vi.advanceTimersByTime(1000);
+    expect((host.sent.at(-1) as { latency: number[] }).latency.reduce((a, b) => a + b, 0)).toBe(0);
+  });
+
+  it("asks to retire once when its resident memory passes maxRssBytes, naming the figure", async () => {
+    const host = new FakeHost({ ...SPEC, maxRssBytes: 1000 }, okApp);
+    await runWorker(host);
+    for (let i = 0; i < 3; i++) await host.handler!(new Request("http://x/"));
+    expect(host.sent.filter((m) => m.type === "retire")).toEqual([{ type: "retire", served: 1, reason: "max-rss", rss: 1234 }]);
   });
 
   it("waits for serve before listening when booted as a spare", async () => {

@@ -18,6 +18,8 @@ import type { WorkerHost, WorkerServer, WorkerSignal } from "./worker-host.ts";
 import { loadWorkerHooks, type WorkerHookRunner } from "./worker-hooks.ts";
 import { WorkerLogs } from "./worker-logs.ts";
 import { errorMessage, errorStack } from "../core/error-text.ts";
+import { emptyLatencyCounts, latencyBucket } from "../core/latency-histogram.ts";
+import { countSentBytes } from "./sent-bytes.ts";
 
 /** How long a worker whose master is gone may take to finish its requests, in milliseconds. */
 export const PARENT_LOST_GRACE_MS = 750;
@@ -79,11 +81,27 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   // A drain can arrive while the boot sequence awaits; a function keeps TypeScript from narrowing `state`.
   const drainRequested = () => state === "draining";
 
+  // Request durations since the last heartbeat, which carries them to the master and starts anew.
+  let latency = emptyLatencyCounts();
+  const maxRssBytes = spec.maxRssBytes ?? 0;
   // Started before the app is imported: a module that blocks its event loop at import time stops
-  // the heartbeat, and the master's timeout catches it like any hung worker.
+  // the heartbeat, and the master's timeout catches it like any hung worker. How late its own timer
+  // fires is the event loop's delay: one clock read per beat, on every runtime.
+  let lastBeat = performance.now();
   const heartbeat = setInterval(() => {
-    void host.send({ type: "heartbeat", served, inFlight: inFlight + longLived.size, rss: host.rss() });
+    const now = performance.now();
+    const loopDelayMs = Math.max(0, now - lastBeat - spec.heartbeatMs);
+    lastBeat = now;
+    const rss = host.rss();
+    void host.send({ type: "heartbeat", served, inFlight: inFlight + longLived.size, rss, loopDelayMs, latency });
+    latency = emptyLatencyCounts();
+    if (state === "serving") checkRss(rss);
   }, spec.heartbeatMs);
+  const checkRss = (rss: number) => {
+    if (maxRssBytes <= 0 || retireSent || rss <= maxRssBytes) return;
+    retireSent = true;
+    void host.send({ type: "retire", served, reason: "max-rss", rss });
+  };
 
   const finish = async (graceMs?: number): Promise<never> => {
     if (server) {
@@ -234,22 +252,30 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     lifecycle: {
       start() {
         inFlight++;
-        return logs.logsAccess ? performance.now() : 0;
+        return performance.now();
       },
       finish(request, info, response, started) {
         inFlight--;
         served++;
+        latency[latencyBucket(performance.now() - started)]!++;
         if (spec.maxRequests > 0 && !retireSent && served >= spec.maxRequests) {
           retireSent = true;
           void host.send({ type: "retire", served });
         }
-        if (logs.logsAccess) logAccess(request, info, response, started);
+        // A leak of megabytes per request passes any limit long before the next heartbeat.
+        if (maxRssBytes > 0 && !retireSent) checkRss(host.rss());
         // An event stream runs until the drain's goodbye, which ends it cleanly.
-        return isEventStream(response) ? endableStream(response, longLived) : response;
+        const sent = isEventStream(response) ? endableStream(response, longLived) : response;
+        if (!logs.logsAccess) return sent;
+        if (!logs.countsBytes) {
+          logAccess(request, info, sent, started);
+          return sent;
+        }
+        return countSentBytes(request, sent, (bytes) => logAccess(request, info, sent, started, bytes));
       },
     },
   });
-  const logAccess = (request: Request, info: unknown, response: Response, started: number) => {
+  const logAccess = (request: Request, info: unknown, response: Response, started: number, bytesSent?: number) => {
     try {
       const client = resolveClient(request, info);
       const durationMicros = (performance.now() - started) * 1000;
@@ -262,6 +288,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
         durationMicros,
         pid: host.pid,
         env,
+        bytesSent,
       });
     } catch (error) {
       // The response goes out all the same; a line that cannot be formatted is not worth a request.
