@@ -13,6 +13,7 @@ import { registerClientResolver } from "./client-info.ts";
 import { createClientResolver } from "./client-resolver.ts";
 import { createRequestHandler, describeRequest } from "./request-handler.ts";
 import { endableStream, isEventStream, LongLivedConnections } from "./long-lived.ts";
+import { hasStreamedBody, markStreamedResponses } from "./stream-marking.ts";
 import { ListenError } from "./worker-host.ts";
 import type { WorkerHost, WorkerServer, WorkerSignal } from "./worker-host.ts";
 import { loadWorkerHooks, type WorkerHookRunner } from "./worker-hooks.ts";
@@ -264,8 +265,9 @@ export async function runWorker(host: WorkerHost): Promise<void> {
         }
         // A leak of megabytes per request passes any limit long before the next heartbeat.
         if (maxRssBytes > 0 && !retireSent) checkRss(host.rss());
-        // An event stream runs until the drain's goodbye, which ends it cleanly.
-        const sent = isEventStream(response) ? endableStream(response, longLived) : response;
+        // An event stream runs until the drain's goodbye, which ends it cleanly. Only a response made
+        // with a stream is asked for its headers: that costs, and most responses are not.
+        const sent = hasStreamedBody(response) && isEventStream(response) ? endableStream(response, longLived) : response;
         if (!logs.logsAccess) return sent;
         if (!logs.countsBytes) {
           logAccess(request, info, sent, started);
@@ -319,6 +321,8 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     logs.close();
     return host.exit(WORKER_EXIT_BOOT);
   }
+  // The server's own Response class is in place now (Node's is installed as it starts).
+  markStreamedResponses();
   if (drainRequested()) return finish();
   state = "serving";
   await host.send({ type: "ready" });
