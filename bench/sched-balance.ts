@@ -23,8 +23,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { findFreePort } from "./free-port.ts";
 import { killTrackedOnExit, trackPid, untrack } from "./live-processes.ts";
-import { startServer } from "./server-process.ts";
-import { runtimeExecutable } from "./targets.ts";
+import { startServer } from "../src/bench/server-process.ts";
 import { parseWrkOutput } from "./wrk.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -132,14 +131,16 @@ async function measure(policy: Policy, workers: number, load: Load, round: numbe
   const port = await findFreePort();
   const server = await startServer(
     {
+      id: `mgr (node, ${policy})`,
       name: `mgr (node, ${policy})`,
+      kind: "mgr",
       runtime: "node",
-      command: () => [runtimeExecutable("node", ROOT), join(ROOT, "dist/src/cli/bin.js"), APP, "-w", String(workers), "-b", `127.0.0.1:${port}`],
-      env: () => ({ NODE_CLUSTER_SCHED_POLICY: policy }),
-      ready: /\[INFO\] Ready: \d+ workers serving/,
+      workers,
+      command: () => [process.execPath, join(ROOT, "dist/src/cli/bin.js"), APP, "-w", String(workers), "-b", `127.0.0.1:${port}`],
+      env: { NODE_CLUSTER_SCHED_POLICY: policy },
+      ready: /\[INFO\] Ready: \d+ workers? serving/,
     },
-    // startServer passes `cpu` to `taskset -c` as text, so a list such as "0,1" goes through as it is.
-    { context: { root: ROOT, app: APP, port, workers }, cpu: options.cpus as unknown as number, expectBody: "ok", readyTimeoutMs: 30_000 },
+    { context: { root: ROOT, app: APP, port }, path: "/", cpus: options.cpus, readyTimeoutMs: 30_000, env: process.env },
   );
   try {
     if (load === "paced") return { policy, workers, load, round, ...(await pacedLoad(port, workers, options)) };

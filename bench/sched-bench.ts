@@ -11,14 +11,13 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { HELLO_BODY } from "./apps/hello.ts";
 import { findFreePort } from "./free-port.ts";
 import { killTrackedOnExit } from "./live-processes.ts";
 import { diffTreeTicks, readTreeTicks } from "./process-tree-cpu.ts";
-import { startServer } from "./server-process.ts";
+import { startServer } from "../src/bench/server-process.ts";
+import { buildSetups } from "../src/bench/setups.ts";
+import type { Setup } from "../src/bench/setups.ts";
 import { median } from "../src/bench/stats.ts";
-import { TARGETS, WORKERS } from "./targets.ts";
-import type { Target } from "./targets.ts";
 import { runWrk } from "./wrk.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -38,22 +37,24 @@ const durationS = Number(values.duration);
 const warmupS = Number(values.warmup);
 const rounds = Number(values.rounds);
 
-/** The `npm run bench` targets of Node, each under each policy. */
+/** The `mgr bench --baseline` setups of Node (mgr and node:cluster, 2 workers), each under each policy. */
+const node = { name: "node" as const, executable: process.execPath, version: process.versions.node };
 const variants = POLICIES.flatMap((policy) =>
-  TARGETS.filter((t) => t.runtime === "node").map((target): Target => ({
-    ...target,
-    name: `${target.name} ${policy}`,
-    env: () => ({ NODE_CLUSTER_SCHED_POLICY: policy }),
+  buildSetups({ runtimes: [node], workers: [2], baseline: "primary", namedExport: false }).map((setup): Setup => ({
+    ...setup,
+    name: `${setup.name} ${policy}`,
+    env: { ...setup.env, NODE_CLUSTER_SCHED_POLICY: policy },
   }))
 );
 
-async function measure(target: Target): Promise<{ rps: number; cpuPer10k: number }> {
+async function measure(target: Setup): Promise<{ rps: number; cpuPer10k: number }> {
   const port = await findFreePort();
   const server = await startServer(target, {
-    context: { root: ROOT, app: APP, port, workers: WORKERS },
-    cpu: 1,
-    expectBody: HELLO_BODY,
+    context: { root: ROOT, app: APP, port },
+    path: "/",
+    cpus: "1",
     readyTimeoutMs: 30_000,
+    env: process.env,
   });
   try {
     const load = { url: server.url, connections: 50, cpu: 0 };
