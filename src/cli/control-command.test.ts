@@ -27,10 +27,13 @@ function worker(overrides: Partial<PoolEntry>): PoolEntry {
     slot: 1,
     spawnedAt: NOW - 65_000,
     readyAt: NOW - 64_000,
+    lastSeen: NOW - 500,
     served: 0,
     inFlight: 0,
     rss: 0,
     restarts: 0,
+    ageMs: 65_000,
+    responsive: true,
     ...overrides,
   };
 }
@@ -38,7 +41,10 @@ function worker(overrides: Partial<PoolEntry>): PoolEntry {
 const STATUS: StatusReport = {
   pid: 1000,
   runtime: "node 20.20.2",
+  phase: "running",
   workers: 2,
+  ready: 2,
+  maxRssBytes: 0,
   startedAt: NOW - (3 * 3600 + 2 * 60 + 5) * 1000,
   now: NOW,
   pool: [

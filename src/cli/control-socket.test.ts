@@ -18,7 +18,9 @@ import {
   startControlServer,
 } from "./control-socket.ts";
 
-const STATUS: StatusReport = { pid: 4242, runtime: "node 20", workers: 2, startedAt: 0, now: 1_000, pool: [] };
+const STATUS: StatusReport = {
+  pid: 4242, runtime: "node 20", phase: "running", workers: 2, ready: 0, maxRssBytes: 0, startedAt: 0, now: 1_000, pool: [],
+};
 
 /** A supervisor that records what it is asked to do. */
 function stubSupervisor(): ControlTarget & { calls: string[] } {

@@ -1470,19 +1470,23 @@ describe("Supervisor", () => {
       expect(sup.status()).toEqual({
         pid: 1000,
         runtime: "node 0.0.0-fake",
+        phase: "running",
         workers: 2,
+        // Worker 1 has been silent for 4 s, past two heartbeats: ready, but not answering.
+        ready: 1,
         startedAt,
         now: startedAt + 5_000,
+        maxRssBytes: 0,
         pool: [
           {
             id: 1, pid: 2000, state: "ready", retiring: false, spare: false, generation: 0, slot: 1,
-            spawnedAt: startedAt, readyAt: startedAt + 1_000, served: 0, inFlight: 0, rss: 0, restarts: 0,
-            lastExit: undefined,
+            spawnedAt: startedAt, readyAt: startedAt + 1_000, lastSeen: startedAt + 1_000, served: 0, inFlight: 0, rss: 0,
+            loopDelayMs: undefined, restarts: 0, lastExit: undefined, ageMs: 5_000, responsive: false,
           },
           {
             id: 2, pid: 2001, state: "ready", retiring: false, spare: false, generation: 0, slot: 2,
-            spawnedAt: startedAt, readyAt: startedAt + 1_000, served: 7, inFlight: 1, rss: 1, restarts: 0,
-            lastExit: undefined,
+            spawnedAt: startedAt, readyAt: startedAt + 1_000, lastSeen: startedAt + 5_000, served: 7, inFlight: 1, rss: 1,
+            loopDelayMs: undefined, restarts: 0, lastExit: undefined, ageMs: 5_000, responsive: true,
           },
         ],
       });

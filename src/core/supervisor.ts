@@ -30,7 +30,9 @@ import { describeExit, describeReload } from "./describe.ts";
 import { RespawnGate } from "./respawn-gate.ts";
 import { WorkerCommands } from "./worker-commands.ts";
 import { HANDLED_SIGNALS } from "./handled-signals.ts";
-import type { StatusReport } from "./status-report.ts";
+import type { MasterPhase, StatusReport } from "./status-report.ts";
+import type { PoolEvent } from "./pool-event.ts";
+import { MAX_HEARTBEAT_INTERVAL_MS } from "./worker-spec.ts";
 import { MAX_BOOT_ATTEMPTS, SPARE_WORKERS_WHEN_RECYCLING, SPAWN_BATCH } from "./pool-policy.ts";
 import type { SupervisorEvent } from "./supervisor-event.ts";
 import type { LifecycleEvent } from "./lifecycle-event.ts";
@@ -57,6 +59,8 @@ export interface SupervisorOptions {
   configFile?: string | null;
   /** Told when the pool is first ready, reloads, is resized and stops (sd_notify listens here). */
   onLifecycle?: (event: LifecycleEvent) => void;
+  /** Told of every request count, restart, recycle and reload outcome (the metrics add them up). */
+  onPoolEvent?: (event: PoolEvent) => void;
 }
 
 /**
@@ -74,7 +78,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
 }
 
 /** `idle` until started, `running`, `stopping` once a stop began, `stopped` once every worker is gone. */
-type Phase = "idle" | "running" | "stopping" | "stopped";
+type Phase = MasterPhase;
 
 /** The master's pool of workers. See the module documentation. */
 export class Supervisor {
@@ -137,19 +141,37 @@ export class Supervisor {
     return this.#table.info();
   }
 
-  /** The master and its pool, for `mgr status`. */
+  /** The master and its pool, for `mgr status` and the admin endpoint. */
   status(): StatusReport {
+    const now = this.#runtime.clock.now();
+    // Two heartbeats and a little: one late beat is not yet a worker that stopped answering.
+    const silentAfter = 2 * this.#heartbeatMs() + 250;
+    const pool = this.#table.info().map((worker) => {
+      const slot = this.#slots.get(worker.slot);
+      const responsive = worker.state === "ready" && now - worker.lastSeen <= silentAfter;
+      return { ...worker, restarts: slot?.restarts ?? 0, lastExit: slot?.lastExit, ageMs: now - worker.spawnedAt, responsive };
+    });
     return {
       pid: this.#runtime.pid,
       runtime: `${this.#runtime.name} ${this.#runtime.version}`,
+      phase: this.#phase,
       workers: this.#desired,
+      ready: pool.filter((worker) => worker.responsive).length,
       startedAt: this.#startedAt,
-      now: this.#runtime.clock.now(),
-      pool: this.#table.info().map((worker) => {
-        const slot = this.#slots.get(worker.slot);
-        return { ...worker, restarts: slot?.restarts ?? 0, lastExit: slot?.lastExit };
-      }),
+      now,
+      maxRssBytes: this.#config.maxRss * 1024 * 1024,
+      pool,
     };
+  }
+
+  /** The workers' heartbeat interval, as buildWorkerSpec sets it. */
+  #heartbeatMs(): number {
+    const timeoutMs = this.#config.timeout * 1000;
+    return timeoutMs > 0 ? Math.min(MAX_HEARTBEAT_INTERVAL_MS, timeoutMs / 2) : MAX_HEARTBEAT_INTERVAL_MS;
+  }
+
+  #count(event: PoolEvent): void {
+    this.#options.onPoolEvent?.(event);
   }
 
   /** Reloads as SIGHUP does: new config, new workers, each old one drained once a new one is ready. */
@@ -253,6 +275,7 @@ export class Supervisor {
       case "config-unreadable":
         this.#reload = NO_RELOAD;
         this.#log.error(`Reload failed, keeping the workers and config as they are: ${errorMessage(event.error)}`);
+        this.#count({ type: "reload", outcome: "failed" });
         return this.#options.onLifecycle?.({ type: "reloaded", workers: this.#desired });
       case "reload-hook-done":
         return this.#onReloadHookDone();
@@ -339,7 +362,10 @@ export class Supervisor {
     this.#generation++;
     this.#reload = { phase: "replacing", before, generation: this.#generation, bootFailures: 0 };
     if (this.#config.workers !== before.config.workers) this.#resize(this.#config.workers);
-    for (const worker of this.#table.active()) worker.retiring = true;
+    for (const worker of this.#table.active()) {
+      worker.retiring = true;
+      this.#count({ type: "recycle", reason: "reload" });
+    }
   }
 
   #onUsr1(): void {
@@ -420,20 +446,36 @@ export class Supervisor {
         this.#commands.send(worker, { type: "pong", seq: message.seq });
         return;
       case "heartbeat":
-        worker.served = message.served;
+        this.#countServed(worker, message.served, message.latency);
         worker.inFlight = message.inFlight;
         worker.rss = message.rss;
+        if (message.loopDelayMs !== undefined) worker.loopDelayMs = message.loopDelayMs;
         return;
       case "retire":
-        worker.served = message.served;
+        this.#countServed(worker, message.served);
+        if (message.rss !== undefined) worker.rss = message.rss;
         if (this.#phase !== "running" || worker.state !== "ready" || worker.retiring) return;
         worker.retiring = true;
-        this.#log.info(`Worker (pid:${worker.pid}) served ${message.served} requests; replacing it`);
+        if (message.reason === "max-rss") {
+          const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+          this.#log.info(`Worker (pid:${worker.pid}) uses ${mb(message.rss ?? worker.rss)} of memory, over max-rss ${this.#config.maxRss} MB; replacing it`);
+          this.#count({ type: "recycle", reason: "max-rss" });
+        } else {
+          this.#log.info(`Worker (pid:${worker.pid}) served ${message.served} requests; replacing it`);
+          this.#count({ type: "recycle", reason: "max-requests" });
+        }
         return;
       case "boot-error":
         worker.bootError = { kind: message.kind, message: message.message, stack: message.stack };
         return;
     }
+  }
+
+  /** Adds what a worker served since it last said so to the master's count; a worker's own count only grows. */
+  #countServed(worker: WorkerRecord, served: number, latency?: readonly number[]): void {
+    const requests = Math.max(0, served - worker.served);
+    worker.served = Math.max(worker.served, served);
+    if (requests > 0 || latency) this.#count({ type: "served", requests, latency });
   }
 
   #onReady(worker: WorkerRecord): void {
@@ -496,16 +538,20 @@ export class Supervisor {
    * ready is part of a crash loop, and waits out the backoff.
    */
   #onCrash(worker: WorkerRecord, signal: string | null, how: string, early: boolean): void {
-    if (worker.killedBy !== "timeout") {
+    const timedOut = worker.killedBy === "timeout";
+    if (!timedOut) {
       this.#log.error(
         signal === "SIGKILL" ? `Worker (pid:${worker.pid}) was sent SIGKILL! Perhaps out of memory?` : `Worker (pid:${worker.pid}) ${how}`,
       );
     }
+    // A SIGKILL the master did not send is most often the kernel's OOM killer (or an operator's kill -9).
+    this.#count({ type: "restart", reason: timedOut ? "timeout" : "crash", oom: !timedOut && signal === "SIGKILL" });
     if (early) this.#respawn.recordFailure("crashes");
     else this.#respawn.reset();
   }
 
   #onBootFailure(worker: WorkerRecord, cause: BootFailureCause, how: string): void {
+    this.#count({ type: "restart", reason: "boot-failure", oom: false });
     if (cause === "bind") {
       this.#log.error(worker.bootError!.message);
       return this.#halt(EXIT_FAILURE, "Cannot listen.");
@@ -546,6 +592,7 @@ export class Supervisor {
     const old = this.#table.active().filter((w) => w.retiring && w.state === "ready");
     if (old.length === 0) return false;
     this.#log.error(`Reload abandoned: ${why}; ${old.length} worker(s) keep serving`);
+    this.#count({ type: "reload", outcome: "abandoned" });
     for (const worker of old) worker.retiring = false;
     for (const worker of this.#table.active()) {
       if (worker.generation === reload.generation && worker.state === "booting") this.#dismiss(worker);
@@ -570,6 +617,7 @@ export class Supervisor {
     if (this.#reload.phase === "replacing" && !this.#table.all().some((w) => w.retiring)) {
       this.#reload = NO_RELOAD;
       this.#log.info("Reload complete");
+      this.#count({ type: "reload", outcome: "complete" });
       this.#options.onLifecycle?.({ type: "reloaded", workers: this.#desired });
     }
     const members = this.#table.poolMembers();
@@ -582,7 +630,8 @@ export class Supervisor {
       this.#promote(spare);
       missing--;
     }
-    const wantedSpares = this.#config.maxRequests > 0 ? SPARE_WORKERS_WHEN_RECYCLING : 0;
+    const recycles = this.#config.maxRequests > 0 || this.#config.maxRss > 0;
+    const wantedSpares = recycles ? SPARE_WORKERS_WHEN_RECYCLING : 0;
     const missingSpares = Math.max(0, wantedSpares - this.#table.spares().length);
     if (missing > 0 || missingSpares > 0) this.#spawnMissing(missing, missingSpares);
 

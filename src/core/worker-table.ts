@@ -41,6 +41,8 @@ export interface WorkerRecord {
   served: number;
   inFlight: number;
   rss: number;
+  /** How late the worker's last heartbeat timer fired, in milliseconds: its event loop's delay. */
+  loopDelayMs?: number;
   bootError?: { kind: BootErrorKind; message: string; stack?: string };
   /** What a booting worker last said it was doing, for the log if it misses its boot deadline. */
   bootStep?: BootStep;
@@ -55,7 +57,7 @@ export interface WorkerRecord {
 export type WorkerInfo = Readonly<
   Pick<
     WorkerRecord,
-    "id" | "pid" | "state" | "retiring" | "spare" | "generation" | "slot" | "spawnedAt" | "readyAt" | "served" | "inFlight" | "rss"
+    "id" | "pid" | "state" | "retiring" | "spare" | "generation" | "slot" | "spawnedAt" | "readyAt" | "lastSeen" | "served" | "inFlight" | "rss" | "loopDelayMs"
   >
 >;
 
@@ -106,8 +108,8 @@ export class WorkerTable {
   }
 
   info(): WorkerInfo[] {
-    return this.all().map(({ id, pid, state, retiring, spare, generation, slot, spawnedAt, readyAt, served, inFlight, rss }) => ({
-      id, pid, state, retiring, spare, generation, slot, spawnedAt, readyAt, served, inFlight, rss,
+    return this.all().map(({ id, pid, state, retiring, spare, generation, slot, spawnedAt, readyAt, lastSeen, served, inFlight, rss, loopDelayMs }) => ({
+      id, pid, state, retiring, spare, generation, slot, spawnedAt, readyAt, lastSeen, served, inFlight, rss, loopDelayMs,
     }));
   }
 }
