@@ -14,6 +14,7 @@ import type { Runtime } from "../../src/core/runtime.ts";
 import type { BunGlobal } from "./bun-api.ts";
 import { spawnBunWorker } from "./spawn.ts";
 import { monotonicMicrosBun, notifyBun } from "./notify.ts";
+import { serveHttpBun } from "./admin-server.ts";
 
 declare const Bun: Pick<BunGlobal, "version">;
 
@@ -42,5 +43,6 @@ export function createBunRuntime(): Runtime {
     preflight: async () => prepareReusePort(),
     notify: notifyBun,
     monotonicMicros: monotonicMicrosBun,
+    serveHttp: serveHttpBun,
   };
 }

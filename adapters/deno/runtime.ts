@@ -12,6 +12,7 @@ import { checkListen } from "./check-listen.ts";
 import { Deno } from "./deno-api.ts";
 import { spawnDenoWorker } from "./spawn.ts";
 import { monotonicMicrosDeno, notifyDeno } from "./notify.ts";
+import { serveHttpDeno } from "./admin-server.ts";
 
 /**
  * Creates the Deno {@linkcode Runtime}: worker processes that share the port with SO_REUSEPORT, Deno's
@@ -42,5 +43,6 @@ export function createDenoRuntime(): Runtime {
     preflight: () => Promise.resolve(prepareReusePort()),
     notify: notifyDeno,
     monotonicMicros: monotonicMicrosDeno,
+    serveHttp: serveHttpDeno,
   };
 }

@@ -11,6 +11,7 @@ import { checkListen } from "../../src/runtime/check-listen.ts";
 import { importModule } from "./import-module.ts";
 import { spawnClusterWorker } from "./spawn.ts";
 import { monotonicMicrosNode, notifyNode } from "./notify.ts";
+import { serveHttpNode } from "./admin-server.ts";
 
 /** Creates the Node {@linkcode Runtime}: cluster workers, process signals, wall time. */
 export function createNodeRuntime(): Runtime {
@@ -34,5 +35,6 @@ export function createNodeRuntime(): Runtime {
     },
     notify: notifyNode,
     monotonicMicros: monotonicMicrosNode,
+    serveHttp: serveHttpNode,
   };
 }

@@ -20,7 +20,7 @@ export { UsageError } from "./usage-error.ts";
 /** Commands that run or inspect a server from a config. */
 export const CONFIG_COMMANDS = ["serve", "check", "print-config", "systemd"] as const;
 /** Commands that talk to a running master. */
-export const CONTROL_COMMANDS = ["status", "reload", "scale", "stop"] as const;
+export const CONTROL_COMMANDS = ["status", "top", "reload", "scale", "stop"] as const;
 
 export type ConfigCommand = (typeof CONFIG_COMMANDS)[number];
 export type ControlCommand = (typeof CONTROL_COMMANDS)[number];
@@ -45,6 +45,8 @@ export type CliCommand =
     count?: string;
     /** `mgr stop --quick`. */
     quick: boolean;
+    /** `mgr status --json`. */
+    json: boolean;
     /** Where to find the master: `--pid PATH`, or `-b` to name it by address. */
     flags: Partial<Record<SettingKey, string | string[]>>;
     /** `--control PATH`: the master's control socket. */
@@ -61,6 +63,7 @@ const OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
   config: { type: "string", short: "c" },
   control: { type: "string" },
   quick: { type: "boolean" },
+  json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "v" },
 };
@@ -103,11 +106,13 @@ export function parseCommandLine(argv: string[]): CliCommand {
       command: command as ControlCommand,
       count: args[0],
       quick: values.quick === true,
+      json: values.json === true,
       flags,
       controlPath: values.control as string | undefined,
     };
   }
   if (values.quick) throw new UsageError("--quick goes with `mgr stop`");
+  if (values.json) throw new UsageError("--json goes with `mgr status`");
   if (args.length > 1) throw new UsageError(`expected one APP, got ${args.length}: ${args.join(" ")}`);
   return { command: command as ConfigCommand, app: args[0], flags, configPath: values.config as string | undefined };
 }

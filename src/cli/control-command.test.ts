@@ -70,7 +70,7 @@ describe("formatStatus", () => {
   it("renders the master and one aligned row per worker", () => {
     expect(formatStatus(STATUS)).toBe(
       [
-        "master 1000 (node 20.20.2), up 3h 2m, 2 workers wanted",
+        "master 1000 (node 20.20.2), up 3h 2m, 2 workers wanted, 2 ready",
         "SLOT  PID   STATE     AGE    SERVED  IN-FLIGHT  RSS      RESTARTS  LAST EXIT",
         "1     2001  ready     1m 5s  120     3          50.0 MB  0         -",
         "2     2005  retiring  42s    5       0          1.3 MB   2         exited with code 1 (ready)",
@@ -83,8 +83,8 @@ describe("formatStatus", () => {
   });
 
   it("says worker for a pool of one and prints only the header when the pool is empty", () => {
-    expect(formatStatus({ ...STATUS, workers: 1, pool: [] })).toBe(
-      "master 1000 (node 20.20.2), up 3h 2m, 1 worker wanted\n" +
+    expect(formatStatus({ ...STATUS, workers: 1, ready: 0, pool: [] })).toBe(
+      "master 1000 (node 20.20.2), up 3h 2m, 1 worker wanted, 0 ready\n" +
         "SLOT  PID  STATE  AGE  SERVED  IN-FLIGHT  RSS  RESTARTS  LAST EXIT\n",
     );
   });

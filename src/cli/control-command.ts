@@ -1,5 +1,6 @@
 /**
- * `mgr status | reload | scale N | stop [--quick]`: talk to a running master over its control socket.
+ * `mgr status [--json] | top | reload | scale N | stop [--quick]`: talk to a running master over its
+ * control socket.
  *
  * @module
  */
@@ -24,7 +25,16 @@ export interface ControlOptions extends MainOptions {
   loadConfig: ConfigLoader;
   /** How long to wait for the master to accept and to answer. [CONTROL_TIMEOUT_MS] */
   timeoutMs?: number;
+  /** `mgr top`: how often the table is refreshed, in milliseconds. [TOP_INTERVAL_MS] */
+  topIntervalMs?: number;
+  /** `mgr top`: how many refreshes before it returns (tests); until interrupted when absent. */
+  topFrames?: number;
+  /** `mgr top`: true when standard output is a terminal, whose screen is then cleared between frames. */
+  stdoutIsTTY?: boolean;
 }
+
+/** How often `mgr top` asks the master for its status, in milliseconds. */
+export const TOP_INTERVAL_MS = 1_000;
 
 /**
  * Sends `command` to the master the flags and config point at, prints the answer, returns the exit
@@ -45,9 +55,10 @@ export async function runControlCommand(command: ControlCli, options: ControlOpt
       options.stderr(`mgr: error: the master refused: ${reply.error.split("\n")[0]}\n`);
       return EXIT_FAILURE;
     }
+    if (command.command === "top") return await runTop(session, reply.status!, options);
     switch (request.command) {
       case "status":
-        options.stdout(formatStatus(reply.status!));
+        options.stdout(command.json ? `${JSON.stringify(reply.status, null, 2)}\n` : formatStatus(reply.status!));
         break;
       case "reload":
         options.stdout("Reloading: new workers replace the old ones as they become ready\n");
@@ -83,9 +94,69 @@ function toRequest(command: ControlCli): ControlRequest {
     }
     case "stop":
       return { command: "stop", quick: command.quick };
+    case "top":
+      return { command: "status" };
     default:
       return { command: command.command };
   }
+}
+
+/**
+ * `mgr top`: the status table, redrawn every {@linkcode TOP_INTERVAL_MS} with the requests per second
+ * since the previous frame, until interrupted (Ctrl-C) or the master is gone.
+ */
+async function runTop(session: ControlSession, first: StatusReport, options: ControlOptions): Promise<number> {
+  const interval = options.topIntervalMs ?? TOP_INTERVAL_MS;
+  const tty = options.stdoutIsTTY ?? process.stdout.isTTY === true;
+  let interrupted = false;
+  let wake = () => {};
+  const onSignal = () => {
+    interrupted = true;
+    wake();
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    let previous: StatusReport | undefined;
+    let status = first;
+    for (let frame = 1; ; frame++) {
+      const rate = previous?.counters && status.counters && status.now > previous.now
+        ? ((status.counters.requests - previous.counters.requests) * 1000) / (status.now - previous.now)
+        : undefined;
+      // Home and clear-to-end rather than a full clear: the screen does not flicker.
+      const text = formatStatus(status) + formatTopTotals(status, rate);
+      options.stdout(tty ? `\x1b[H${text.replaceAll("\n", "\x1b[K\n")}\x1b[J` : `${text}\n`);
+      if (interrupted || (options.topFrames !== undefined && frame >= options.topFrames)) return EXIT_OK;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, interval);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      if (interrupted) return EXIT_OK;
+      const reply = await session.ask({ command: "status" });
+      if (!reply.ok) {
+        options.stderr(`mgr: error: the master refused: ${reply.error.split("\n")[0]}\n`);
+        return EXIT_FAILURE;
+      }
+      previous = status;
+      status = reply.status!;
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+/** The line under `mgr top`'s table: requests, their rate, restarts, recycles. */
+export function formatTopTotals(status: StatusReport, requestsPerSecond: number | undefined): string {
+  const c = status.counters;
+  if (!c) return "";
+  const sum = (record: Record<string, number>) => Object.values(record).reduce((a, b) => a + b, 0);
+  const rate = requestsPerSecond === undefined ? "-" : requestsPerSecond.toFixed(1);
+  return `requests ${c.requests} (${rate}/s), restarts ${sum(c.restarts)}${c.oomKills ? ` (${c.oomKills} OOM)` : ""}, ` +
+    `recycles ${sum(c.recycles)}, reloads ${c.reloads.complete}; Ctrl-C to quit\n`;
 }
 
 /** Formats a status report as a table, one row per worker. */
@@ -106,7 +177,7 @@ export function formatStatus(status: StatusReport): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ");
   return [
     `master ${status.pid} (${status.runtime}), up ${formatDuration(status.now - status.startedAt)}, ` +
-    `${status.workers} worker${status.workers === 1 ? "" : "s"} wanted`,
+    `${status.workers} worker${status.workers === 1 ? "" : "s"} wanted` + (status.ready === undefined ? "" : `, ${status.ready} ready`),
     line(header),
     ...rows.map(line),
   ].join("\n") + "\n";

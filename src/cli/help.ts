@@ -40,8 +40,8 @@ export const HELP = `Usage: mgr [serve] [APP] [options]     serve APP from a sup
        mgr print-config [APP] [options]
                                        show the effective config and where each value came from
        mgr systemd [APP] [options]     print a systemd unit (Type=notify) that serves APP
-       mgr status | reload | scale N | stop [--quick]
-                                       control a running master
+       mgr status [--json] | top | reload | scale N | stop [--quick]
+                                       control a running master (top: status, live)
        mgr bench APP [options]         compare APP's throughput, latency, CPU and memory
                                        under mgr on Node, Bun and Deno (mgr bench --help)
 
@@ -53,6 +53,7 @@ ${option("  -c, --config PATH", "Read settings and hooks from PATH. [./mgr.confi
 ${settingLines.join("\n")}
 ${option("      --control PATH", "The control socket of the master to talk to. [beside --pid: app.pid -> app.mgr-control.sock; else one per address in $XDG_RUNTIME_DIR/mgr or /tmp/mgr-UID]")}
 ${option("      --quick", "With stop: stop at once instead of draining.")}
+${option("      --json", "With status: print the status as JSON, the document of the admin endpoint's /status.")}
 ${option("  -h, --help", "Show this help and exit.")}
 ${option("  -v, --version", "Show the version and exit.")}
 

@@ -54,6 +54,7 @@ export async function main(argv: string[], options: MainOptions): Promise<number
         }
         return await runBenchCommand(command.bench, { ...options, stderrIsTTY: process.stderr.isTTY === true });
       case "status":
+      case "top":
       case "reload":
       case "scale":
       case "stop":

@@ -23,7 +23,11 @@ import type { ConfigLoader } from "./config-loader.ts";
 import type { MainOptions } from "./main-options.ts";
 import type { ResolvedConfig } from "./resolve-config.ts";
 import { UsageError } from "./usage-error.ts";
+import { errorMessage } from "../core/error-text.ts";
 import { startServiceNotify } from "./service-notify.ts";
+import { PoolCounters } from "../core/pool-counters.ts";
+import type { StatusReport } from "../core/status-report.ts";
+import { adminAddress, startAdminServer } from "./admin-server.ts";
 
 /** Runs the master; resolves with its exit code. */
 export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: ConfigLoader, options: MainOptions): Promise<number> {
@@ -31,6 +35,15 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   const control = controlSocketLocation(config, options.env);
   const clash = config.bind.find((address) => isUnixAddress(address) && resolve(address.path) === resolve(control.path));
   if (clash) throw new UsageError(`cannot bind ${formatAddress(clash)}: that is where the master's control socket goes`);
+  const admin = adminAddress(config);
+  // Workers open the access log themselves; one they cannot open is refused here, as the error log is.
+  if (config.accessLog !== null && config.accessLog !== "-") {
+    try {
+      new LogDestination(config.accessLog, options.stdout).close();
+    } catch (error) {
+      throw new UsageError(`cannot open the access log ${config.accessLog}: ${(error as Error).message}`);
+    }
+  }
   let errorLog: LogDestination;
   try {
     errorLog = new LogDestination(config.errorLog, options.stderr);
@@ -67,6 +80,7 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   }
   const systemd = startServiceNotify(runtime, options.env, config, logger);
   let reloads = 0;
+  const counters = new PoolCounters(() => runtime.clock.now());
   const supervisor = createSupervisor({
     runtime,
     config,
@@ -75,11 +89,20 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     reopenLogs: () => errorLog.reopen(),
     configFile: resolved.configFile ?? null,
     onLifecycle: systemd && ((event) => systemd.notifier.onLifecycle(event)),
+    onPoolEvent: (event) => counters.record(event),
   });
+  // One document for `mgr status --json` and the admin endpoint's /status.
+  const status = (): StatusReport => ({ ...supervisor.status(), counters: counters.snapshot() });
+  const target = {
+    status,
+    reload: () => supervisor.reload(),
+    scale: (workers: number) => supervisor.scale(workers),
+    stop: (stopOptions?: { graceful?: boolean }) => supervisor.stop(stopOptions),
+  };
 
   let stopControl = async () => {};
   try {
-    stopControl = await startControlServer(control, supervisor, logger);
+    stopControl = await startControlServer(control, target, logger);
   } catch (error) {
     // The master serves on: a planted directory must not be a way to keep it from starting.
     if (error instanceof UnsafePathError) {
@@ -89,10 +112,25 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     }
   }
 
+  let stopAdmin = async () => {};
+  if (admin) {
+    try {
+      stopAdmin = await startAdminServer(runtime, admin, { ...target, counters, token: config.adminToken }, logger);
+    } catch (error) {
+      // Asked for and missing, it would leave health checks failing with no word why: refuse to start.
+      logger.error(errorMessage(error));
+      await stopControl();
+      releasePidfile();
+      errorLog.close();
+      return EXIT_FAILURE;
+    }
+  }
+
   systemd?.notifier.starting(config.workers);
   await supervisor.start();
   const code = await supervisor.done;
   await systemd?.close();
+  await stopAdmin();
   await stopControl();
   releasePidfile();
   errorLog.close();

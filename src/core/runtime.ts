@@ -73,6 +73,23 @@ export interface Runtime {
   notify?(socket: string, message: string): Promise<void>;
   /** CLOCK_MONOTONIC in microseconds, the clock sd_notify's `MONOTONIC_USEC` is read from. */
   monotonicMicros?(): bigint;
+  /**
+   * Serves `fetch` from the master itself at `address` (TCP or a unix socket), for the admin endpoint:
+   * it must answer while every worker is busy or gone. Resolves once listening; rejects with an error
+   * naming the address when it cannot listen. Absent where the runtime has no server for the master.
+   */
+  serveHttp?(address: ListenAddress, fetch: MasterFetch): Promise<MasterHttpServer>;
+}
+
+/** A fetch handler the master serves itself. */
+export type MasterFetch = (request: Request) => Response | Promise<Response>;
+
+/** A server the master runs itself. */
+export interface MasterHttpServer {
+  /** The TCP port it listens on (the one chosen, for port 0); undefined on a unix socket. */
+  port?: number;
+  /** Stops listening and closes its connections. */
+  close(): Promise<void>;
 }
 
 /** Something the master should tell the operator at start. */

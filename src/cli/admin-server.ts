@@ -1,0 +1,57 @@
+/**
+ * Starting the admin endpoint for `mgr serve`: where it may listen (loopback or a unix socket, unless
+ * a token guards it), and serving {@linkcode createAdminApp} through the runtime's own server.
+ *
+ * @module
+ */
+
+import { type Config, formatAddress, isLoopbackAddress, parseBind } from "../core/config.ts";
+import { errorMessage } from "../core/error-text.ts";
+import type { Logger } from "../core/logger.ts";
+import type { ListenAddress } from "../core/protocol.ts";
+import type { Runtime } from "../core/runtime.ts";
+import { type AdminAppOptions, createAdminApp } from "./admin-app.ts";
+import { UsageError } from "./usage-error.ts";
+
+/**
+ * The address of the admin endpoint `config` asks for, or null for none.
+ *
+ * @throws {UsageError} when it is off loopback without a token: anyone who reaches the port could
+ * read the pool and, with the dashboard's buttons, reload it.
+ */
+export function adminAddress(config: Pick<Config, "adminBind" | "adminToken">): ListenAddress | null {
+  if (config.adminBind === null) return null;
+  const address = parseBind(config.adminBind, "adminBind");
+  if (!isLoopbackAddress(address) && config.adminToken === null) {
+    throw new UsageError(
+      `refusing to serve the admin endpoint on ${formatAddress(address)} without a token: set --admin-token ` +
+        "(or $MGR_ADMIN_TOKEN), or bind it to 127.0.0.1 or unix:PATH",
+    );
+  }
+  return address;
+}
+
+/**
+ * Serves the admin endpoint at `address` from the master. Resolves with the function that closes it.
+ *
+ * @throws {Error} when the runtime cannot serve from the master, or the address cannot be listened on.
+ */
+export async function startAdminServer(
+  runtime: Runtime,
+  address: ListenAddress,
+  options: Omit<AdminAppOptions, "log">,
+  log: Logger,
+): Promise<() => Promise<void>> {
+  if (!runtime.serveHttp) throw new Error(`mgr cannot serve the admin endpoint on ${runtime.name}`);
+  const app = createAdminApp({ ...options, log });
+  const server = await runtime.serveHttp(address, (request) => app.fetch(request));
+  const shown = server.port !== undefined && !("path" in address) ? formatAddress({ ...address, port: server.port }) : formatAddress(address);
+  log.info(`Admin endpoint at ${shown.startsWith("unix:") ? shown : `http://${shown}`}${options.token ? " (bearer token required)" : ""}`);
+  return async () => {
+    try {
+      await server.close();
+    } catch (error) {
+      log.debug(`Admin endpoint close: ${errorMessage(error)}`);
+    }
+  };
+}
