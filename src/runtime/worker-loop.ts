@@ -136,8 +136,12 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     const booting = state === "loading" || state === "booted";
     state = "draining";
     onDrainStarted();
-    if (goodbyeInMs > 0) setTimeout(() => longLived.closeAll(), goodbyeInMs);
-    else longLived.closeAll();
+    const goodbye = () => {
+      if (longLived.size > 0) log.info(`Closing ${longLived.size} WebSockets and event streams still open (going away)`);
+      longLived.closeAll();
+    };
+    if (goodbyeInMs > 0) setTimeout(goodbye, goodbyeInMs);
+    else goodbye();
     // A worker still booting finishes booting first; the boot sequence sees the state and stops.
     if (!booting) void finish(graceMs);
   };

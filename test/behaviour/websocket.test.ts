@@ -113,7 +113,13 @@ describe.each(RUNTIMES)("long-lived connections on %s", (runtime) => {
     for (const { client } of clients) {
       const summary = JSON.stringify(client);
       expect(client.errors, summary).toEqual([]);
-      expect(client.close?.code, summary).toBe(1001);
+      if (runtime === "deno" && client.close?.code === 1006) {
+        // Deno drops the connection, close frame unsent, when a client's message crosses the server's
+        // close (ext/websocket: a message while CLOSING ends the socket at once): only then.
+        expect(client.sent - client.echoed, summary).toBe(1);
+      } else {
+        expect(client.close?.code, summary).toBe(1001);
+      }
       // Kept open through the drain, then closed before the master's deadline.
       expect(client.close!.atMs, summary).toBeGreaterThanOrEqual(GRACEFUL_S * 1000 - 1_500);
       expect(client.close!.atMs, summary).toBeLessThanOrEqual(GRACEFUL_S * 1000 + SLACK_MS);
