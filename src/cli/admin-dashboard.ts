@@ -60,7 +60,7 @@ button { cursor: pointer; min-height: 40px; }
     <div class="card"><span class="muted">Recycles</span><b id="recycles">-</b></div>
   </div>
   <section>
-    <div class="legend muted"><span class="rps">&#9473; req/s</span><span class="p99">&#9473; p99 (ms)</span>last 10 minutes</div>
+    <div class="legend muted"><span class="rps">&#9473; req/s</span><span class="p99">&#9473; p99 (ms)</span>up to 10 minutes</div>
     <canvas id="chart" width="1000" height="220" aria-label="Requests per second and p99 latency"></canvas>
   </section>
   <section>
@@ -113,11 +113,13 @@ async function getJson(path) {
 }
 
 let workersTouched = false;
+let startedAt = 0;
 $("workers").addEventListener("input", () => (workersTouched = true));
 
 async function refreshStatus() {
   try {
     const s = await getJson("status");
+    startedAt = s.startedAt;
     $("master").textContent = "master " + s.pid + " (" + s.runtime + "), " + s.phase + ", up " + duration(s.now - s.startedAt);
     $("ready").textContent = s.ready + " / " + s.workers;
     const c = s.counters || {};
@@ -149,7 +151,9 @@ async function refreshStatus() {
   }
 }
 
-function draw(points) {
+function draw(all) {
+  // A young master's chart starts when it did, not ten minutes before.
+  const points = all.filter((p, i) => p.at + 2000 >= startedAt || i === all.length - 1);
   const canvas = $("chart"), ctx = canvas.getContext("2d");
   const ratio = window.devicePixelRatio || 1, width = canvas.clientWidth || 600, height = canvas.clientHeight || 220;
   canvas.width = width * ratio; canvas.height = height * ratio;
@@ -168,7 +172,8 @@ function draw(points) {
     ctx.textAlign = "right"; ctx.fillText(String(Math.round(maxRps * (1 - i / 4))), pad.left - 4, y + 4);
     ctx.textAlign = "left"; ctx.fillText((maxP99 * (1 - i / 4)).toFixed(1), pad.left + w + 4, y + 4);
   }
-  ctx.textAlign = "left"; ctx.fillText("-10 min", pad.left, height - 4);
+  const span = points.length ? (points[points.length - 1].at - points[0].at) / 1000 : 0;
+  ctx.textAlign = "left"; ctx.fillText(span >= 60 ? "-" + Math.round(span / 60) + " min" : "-" + Math.round(span) + " s", pad.left, height - 4);
   ctx.textAlign = "right"; ctx.fillText("now", pad.left + w, height - 4);
   const x = (i) => pad.left + (points.length < 2 ? 0 : (w * i) / (points.length - 1));
   const line = (color, value, max) => {
