@@ -149,10 +149,10 @@ describe("runControlCommand", () => {
   }
 
   /** Runs `mgr <command> --control PATH` and returns its exit code and output. */
-  async function run(command: ControlCommand, extra: { count?: string; quick?: boolean; at?: string } = {}) {
+  async function run(command: ControlCommand, extra: { count?: string; quick?: boolean; at?: string; json?: boolean; frames?: number } = {}) {
     const out: string[] = [];
     const err: string[] = [];
-    const cli = { command, count: extra.count, quick: extra.quick ?? false, flags: {}, controlPath: extra.at ?? path } as
+    const cli = { command, count: extra.count, quick: extra.quick ?? false, json: extra.json ?? false, flags: {}, controlPath: extra.at ?? path } as
       Extract<CliCommand, { command: ControlCommand }>;
     const code = await runControlCommand(cli, {
       env: {},
@@ -162,6 +162,9 @@ describe("runControlCommand", () => {
       runtime: {} as Runtime,
       loadConfig: async () => ({ config: {} }) as ResolvedConfig,
       timeoutMs: 200,
+      topFrames: extra.frames,
+      topIntervalMs: 10,
+      stdoutIsTTY: false,
     });
     return { code, stdout: out.join(""), stderr: err.join("") };
   }
@@ -172,6 +175,31 @@ describe("runControlCommand", () => {
   }
 
   const NO_MASTER = "; is it running? Name it the way it was started (--pid, --bind, --name, -c) or give --control PATH";
+
+  it("prints the status as JSON with --json, the document the admin endpoint serves", async () => {
+    await fakeMaster((socket) => socket.write(`${JSON.stringify({ ok: true, status: STATUS })}\n`));
+    const result = await run("status", { json: true });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(STATUS);
+  });
+
+  it("redraws the status in top, with the requests per second between frames", async () => {
+    let requests = 0;
+    await fakeMaster((socket) => {
+      const counters = { requests, latency: [], restarts: { crash: 1, timeout: 0, "boot-failure": 0 }, oomKills: 1,
+        recycles: { "max-requests": 0, "max-rss": 2, reload: 0 }, reloads: { complete: 0, abandoned: 0, failed: 0 } };
+      socket.write(`${JSON.stringify({ ok: true, status: { ...STATUS, now: STATUS.now + requests * 10, counters } })}\n`);
+      requests += 100;
+    });
+    const result = await run("top", { frames: 2 });
+    expect(result.code, result.stderr).toBe(0);
+    const frames = result.stdout.split("\n\n").filter(Boolean);
+    expect(frames).toHaveLength(2);
+    expect(frames[0]).toContain("master 1000 (node 20.20.2)");
+    expect(frames[0]).toContain("requests 0 (-/s), restarts 1 (1 OOM), recycles 2, reloads 0; Ctrl-C to quit");
+    // 100 requests in 1 s of the master's time.
+    expect(frames[1]).toContain("requests 100 (100.0/s)");
+  });
 
   it("prints the status a master answers", async () => {
     await fakeMaster((socket) => socket.write(`${JSON.stringify({ ok: true, status: STATUS })}\n`));

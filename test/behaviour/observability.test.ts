@@ -115,6 +115,12 @@ describe.each(RUNTIMES)("observability on %s", (runtime) => {
     ]);
   });
 
+  it("refuses an access log it cannot open, as it does an error log: exit 2, one line", async () => {
+    const result = await runMgr(runtime, [APP, "-b", `127.0.0.1:${await freePort()}`, "--access-log", directory]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^mgr: error: cannot open the access log ${directory}: .*EISDIR`))]);
+  });
+
   it("recycles workers of a leaking app past --max-rss under load, losing no request, and logs JSON access lines", async () => {
     const [port, adminPort] = [await freePort(), await freePort()];
     const accessLog = join(directory, `access-json-${runtime}.log`);

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { isLoopbackAddress, parseBind, validateValue } from "../core/config.ts";
+import { parseCommandLine } from "./args.ts";
+import { adminAddress } from "./admin-server.ts";
+import { UsageError } from "./usage-error.ts";
+
+describe("adminAddress", () => {
+  it("is null when no admin endpoint is asked for", () => {
+    expect(adminAddress({ adminBind: null, adminToken: null })).toBeNull();
+  });
+
+  it("serves loopback and unix sockets without a token", () => {
+    expect(adminAddress({ adminBind: "127.0.0.1:9090", adminToken: null })).toEqual({ host: "127.0.0.1", port: 9090 });
+    expect(adminAddress({ adminBind: "[::1]:9090", adminToken: null })).toEqual({ host: "::1", port: 9090 });
+    expect(adminAddress({ adminBind: "unix:/run/app/admin.sock", adminToken: null })).toEqual({ path: "/run/app/admin.sock" });
+  });
+
+  it("refuses any other address without a token, and serves it with one", () => {
+    expect(() => adminAddress({ adminBind: "0.0.0.0:9090", adminToken: null })).toThrow(UsageError);
+    expect(() => adminAddress({ adminBind: "10.0.0.5:9090", adminToken: null })).toThrow(/without a token: set --admin-token/);
+    expect(adminAddress({ adminBind: "0.0.0.0:9090", adminToken: "a-long-enough-token" })).toEqual({ host: "0.0.0.0", port: 9090 });
+  });
+});
+
+describe("isLoopbackAddress", () => {
+  it("knows 127.0.0.0/8, ::1, localhost and unix sockets", () => {
+    for (const text of ["127.0.0.1:1", "127.9.9.9:1", "[::1]:1", "localhost:1", "unix:/x"]) expect(isLoopbackAddress(parseBind(text))).toBe(true);
+    for (const text of ["0.0.0.0:1", "[::]:1", "192.168.1.2:1", "127.example.com:1"]) expect(isLoopbackAddress(parseBind(text))).toBe(false);
+  });
+});
+
+describe("the admin and max-rss settings", () => {
+  it("validates them with the key and the value", () => {
+    expect(validateValue("maxRss", "512")).toBe(512);
+    expect(() => validateValue("maxRss", "-1")).toThrow("`maxRss` must be an integer >= 0");
+    expect(validateValue("adminBind", "127.0.0.1:9090")).toBe("127.0.0.1:9090");
+    expect(() => validateValue("adminBind", "nowhere:port")).toThrow("`adminBind`");
+    expect(() => validateValue("adminToken", "short")).toThrow("a token of at least 16 characters without spaces");
+    expect(() => validateValue("adminToken", "has a space in it somewhere")).toThrow("`adminToken`");
+  });
+
+  it("reads --json only with status", () => {
+    expect(parseCommandLine(["status", "--json"])).toMatchObject({ command: "status", json: true });
+    expect(parseCommandLine(["top"])).toMatchObject({ command: "top", json: false });
+    expect(() => parseCommandLine(["app.ts", "--json"])).toThrow("--json goes with `mgr status`");
+  });
+});
