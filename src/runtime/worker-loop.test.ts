@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { formatAccessTime } from "../core/access-log-format.ts";
 import { ListenError } from "./worker-host.ts";
 import { FakeHost, settle, SPEC } from "../../test/support/fake-worker-host.ts";
-import { PARENT_LOST_EXIT_MS, PARENT_LOST_GRACE_MS, runWorker, STOP_ROUND_TRIP_MS } from "./worker-loop.ts";
+import { PARENT_LOST_EXIT_MS, PARENT_LOST_GRACE_MS, RSS_CHECK_INTERVAL_MS, runWorker, STOP_ROUND_TRIP_MS } from "./worker-loop.ts";
 
 const okApp = { default: { fetch: () => new Response("ok") } };
 
@@ -62,6 +62,17 @@ describe("runWorker", () => {
     await runWorker(host);
     for (let i = 0; i < 3; i++) await host.handler!(new Request("http://x/"));
     expect(host.sent.filter((m) => m.type === "retire")).toEqual([{ type: "retire", served: 1, reason: "max-rss", rss: 1234 }]);
+  });
+
+  it("reads its memory at most every RSS_CHECK_INTERVAL_MS as requests finish, since a read costs as much as a request", async () => {
+    const host = new FakeHost({ ...SPEC, maxRssBytes: 1_000_000 }, okApp);
+    await runWorker(host);
+    const reads = vi.spyOn(host, "rss");
+    for (let i = 0; i < 5; i++) await host.handler!(new Request("http://x/"));
+    expect(reads).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(RSS_CHECK_INTERVAL_MS);
+    await host.handler!(new Request("http://x/"));
+    expect(reads).toHaveBeenCalledTimes(2);
   });
 
   it("waits for serve before listening when booted as a spare", async () => {

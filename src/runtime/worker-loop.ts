@@ -39,6 +39,14 @@ export const PARENT_LOST_EXIT_MS = 1_000;
 export const STOP_ROUND_TRIP_MS = 500;
 
 /**
+ * How often, at most, a worker with `maxRssBytes` reads its memory as requests finish, in
+ * milliseconds. A read costs 8 µs on Node and 15-17 µs on Bun and Deno (measured), as much as a
+ * hello-world request, so not every request pays it; and a leak of 20 MB a request, which takes
+ * milliseconds to allocate, gets only a few requests past the limit in this time.
+ */
+export const RSS_CHECK_INTERVAL_MS = 10;
+
+/**
  * `loading`: importing the app and running its setup. `booted`: set up, not serving yet (a spare
  * waiting for `serve`, or a worker starting to listen). `serving`, then `draining` on the way out.
  */
@@ -85,6 +93,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   // Request durations since the last heartbeat, which carries them to the master and starts anew.
   let latency = emptyLatencyCounts();
   const maxRssBytes = spec.maxRssBytes ?? 0;
+  let rssCheckedAt = Number.NEGATIVE_INFINITY;
   // Started before the app is imported: a module that blocks its event loop at import time stops
   // the heartbeat, and the master's timeout catches it like any hung worker. How late its own timer
   // fires is the event loop's delay: one clock read per beat, on every runtime.
@@ -262,13 +271,17 @@ export async function runWorker(host: WorkerHost): Promise<void> {
       finish(request, info, response, started) {
         inFlight--;
         served++;
-        latency[latencyBucket(performance.now() - started)]!++;
+        const now = performance.now();
+        latency[latencyBucket(now - started)]!++;
         if (spec.maxRequests > 0 && !retireSent && served >= spec.maxRequests) {
           retireSent = true;
           void host.send({ type: "retire", served });
         }
         // A leak of megabytes per request passes any limit long before the next heartbeat.
-        if (maxRssBytes > 0 && !retireSent) checkRss(host.rss());
+        if (maxRssBytes > 0 && !retireSent && now - rssCheckedAt >= RSS_CHECK_INTERVAL_MS) {
+          rssCheckedAt = now;
+          checkRss(host.rss());
+        }
         // An event stream runs until the drain's goodbye, which ends it cleanly. Only a response made
         // with a stream is asked for its headers: that costs, and most responses are not.
         const sent = hasStreamedBody(response) && isEventStream(response) ? endableStream(response, longLived) : response;

@@ -94,7 +94,8 @@ describe.each(RUNTIMES)("observability on %s", (runtime) => {
       metricValue(await metrics(adminPort), "mgr_requests_total") >= metricValue(before, "mgr_requests_total") + 10);
 
     // The dashboard: it shows the live pids, changes within 2 s of a kill, and draws its chart.
-    if (CHROMIUM) await checkDashboard(adminPort, master, port);
+    expect(CHROMIUM, "Debian's chromium renders the dashboard: `apt-get install -y chromium` (.ci/run does)").toBeDefined();
+    await checkDashboard(adminPort, master, port);
 
     // A worker that is stopped does not answer though the master still counts it ready.
     const workers = master.workers();
