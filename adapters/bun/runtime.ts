@@ -15,6 +15,8 @@ import type { BunGlobal } from "./bun-api.ts";
 import { spawnBunWorker } from "./spawn.ts";
 import { monotonicMicrosBun, notifyBun } from "./notify.ts";
 import { serveHttpBun } from "./admin-server.ts";
+import { watchDirectoryWithNodeFs } from "../../src/runtime/file-watch-node-fs.ts";
+import { watchTree } from "../../src/runtime/file-watch.ts";
 
 declare const Bun: Pick<BunGlobal, "version">;
 
@@ -44,5 +46,7 @@ export function createBunRuntime(): Runtime {
     notify: notifyBun,
     monotonicMicros: monotonicMicrosBun,
     serveHttp: serveHttpBun,
+    os: process.platform,
+    watchFiles: (paths, options) => watchTree(paths, options, watchDirectoryWithNodeFs),
   };
 }

@@ -13,6 +13,8 @@ import { Deno } from "./deno-api.ts";
 import { spawnDenoWorker } from "./spawn.ts";
 import { monotonicMicrosDeno, notifyDeno } from "./notify.ts";
 import { serveHttpDeno } from "./admin-server.ts";
+import { watchDirectoryWithDeno } from "./file-watch.ts";
+import { watchTree } from "../../src/runtime/file-watch.ts";
 
 /**
  * Creates the Deno {@linkcode Runtime}: worker processes that share the port with SO_REUSEPORT, Deno's
@@ -44,5 +46,7 @@ export function createDenoRuntime(): Runtime {
     notify: notifyDeno,
     monotonicMicros: monotonicMicrosDeno,
     serveHttp: serveHttpDeno,
+    os: process.platform,
+    watchFiles: (paths, options) => watchTree(paths, options, watchDirectoryWithDeno),
   };
 }

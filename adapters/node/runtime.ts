@@ -12,6 +12,8 @@ import { importModule } from "./import-module.ts";
 import { spawnClusterWorker } from "./spawn.ts";
 import { monotonicMicrosNode, notifyNode } from "./notify.ts";
 import { serveHttpNode } from "./admin-server.ts";
+import { watchDirectoryWithNodeFs } from "../../src/runtime/file-watch-node-fs.ts";
+import { watchTree } from "../../src/runtime/file-watch.ts";
 
 /** Creates the Node {@linkcode Runtime}: cluster workers, process signals, wall time. */
 export function createNodeRuntime(): Runtime {
@@ -36,5 +38,7 @@ export function createNodeRuntime(): Runtime {
     notify: notifyNode,
     monotonicMicros: monotonicMicrosNode,
     serveHttp: serveHttpNode,
+    os: process.platform,
+    watchFiles: (paths, options) => watchTree(paths, options, watchDirectoryWithNodeFs),
   };
 }

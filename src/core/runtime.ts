@@ -79,6 +79,60 @@ export interface Runtime {
    * naming the address when it cannot listen. Absent where the runtime has no server for the master.
    */
   serveHttp?(address: ListenAddress, fetch: MasterFetch): Promise<MasterHttpServer>;
+  /** The operating system, as Node names it: `linux`, `darwin`, `win32`, `freebsd`… */
+  os?: string;
+  /**
+   * Watches `paths` (files, or directories with everything under them but what `options.ignore`
+   * refuses) and calls `options.onChange` with the paths that changed, as the runtime reports them
+   * (one save may come as several calls). Returns a function that stops watching. Absent where the
+   * runtime cannot watch files.
+   */
+  watchFiles?(paths: readonly string[], options: WatchFilesOptions): () => void;
+  /**
+   * Finds where the JavaScript of the worker `pid` is executing, for the log before a hung worker is
+   * killed, and the requests in flight on it. Resolves with what could be found, or rejects with why
+   * not; whatever it opens to find out is loopback-only and closed before it settles. The caller
+   * bounds the wait: the worker is killed at the deadline whether this has settled or not.
+   */
+  captureWorkerStack?(pid: number, deadlineMs: number): Promise<WorkerStackCapture>;
+}
+
+/** Options of {@linkcode Runtime.watchFiles}. */
+export interface WatchFilesOptions {
+  /** True for an absolute path not to watch (nor look under, for a directory). */
+  ignore(path: string): boolean;
+  onChange(changed: string[]): void;
+  /** A directory that could not be watched, or a watcher that failed; watching goes on without it. */
+  onError?(message: string): void;
+}
+
+/** Where a hung worker was, as {@linkcode Runtime.captureWorkerStack} found it. */
+export interface WorkerStackCapture {
+  /** Innermost first. */
+  frames: StackFrame[];
+  /** The requests in flight on the worker, read from it while it was paused; absent when unread. */
+  inFlight?: InFlightRequest[];
+}
+
+/** One frame of a captured stack. */
+export interface StackFrame {
+  /** The function's name, empty for an anonymous one. */
+  functionName: string;
+  /** The script's URL or path. */
+  url: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+/** A request a worker was serving. */
+export interface InFlightRequest {
+  method: string;
+  /** The path and query. */
+  path: string;
+  /** How long it had been in flight when it was read, in milliseconds. */
+  ageMs: number;
 }
 
 /** A fetch handler the master serves itself. */
