@@ -95,6 +95,17 @@ export function isAlive(pid: number): boolean {
   return stat !== undefined && stat.state !== "Z";
 }
 
+/** The pids of the zombie children of `pid`: exited, never reaped. */
+export function zombieChildren(pid: number): number[] {
+  const zombies: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (stat && stat.ppid === pid && stat.state === "Z") zombies.push(Number(entry));
+  }
+  return zombies;
+}
+
 function readStat(pid: number): { state: string; ppid: number } | undefined {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, "utf8");

@@ -1,0 +1,21 @@
+# mgr serving an app on Deno. Build from the app's directory (its package.json depends on mgr):
+#   docker build -f deno.Dockerfile -t myapp .
+FROM denoland/deno:debian
+
+# tini is PID 1: it reaps processes the app starts and then leaves orphaned, and hands TERM to mgr.
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY . .
+# The dependencies of package.json (mgr among them) into node_modules, at build time, not at start.
+RUN deno install
+
+# Never root: the app and its workers run as this user; 8000 needs no privilege.
+RUN useradd --system --uid 10001 --home-dir /app app && chown -R app /app
+USER app
+
+EXPOSE 8000 9090
+ENTRYPOINT ["/usr/bin/tini", "--"]
+# The admin endpoint (health checks, metrics) on 9090 wants a token off loopback: pass
+# MGR_ADMIN_TOKEN at run time (docker run -e, a Kubernetes secret).
+CMD ["deno", "run", "-A", "npm:mgr", "app.ts", "-b", "0.0.0.0:8000", "--admin-bind", "0.0.0.0:9090", "--graceful-timeout", "30"]

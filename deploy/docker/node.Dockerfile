@@ -1,0 +1,22 @@
+# mgr serving an app on Node. Build from the app's directory (its package.json depends on mgr):
+#   docker build -f node.Dockerfile -t myapp .
+FROM node:24-bookworm-slim
+
+# tini is PID 1: it reaps processes the app starts and then leaves orphaned (mgr reaps its workers,
+# but Node cannot wait for a process it did not start), and hands TERM to mgr.
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev
+COPY . .
+
+# Never root: the app and its workers run as this user; 8000 needs no privilege.
+RUN useradd --system --uid 10001 --home-dir /app app
+USER app
+
+EXPOSE 8000 9090
+ENTRYPOINT ["/usr/bin/tini", "--"]
+# The admin endpoint (health checks, metrics) on 9090 wants a token off loopback: pass
+# MGR_ADMIN_TOKEN at run time (docker run -e, a Kubernetes secret).
+CMD ["node", "node_modules/mgr/dist/src/cli/bin.js", "app.ts", "-b", "0.0.0.0:8000", "--admin-bind", "0.0.0.0:9090", "--graceful-timeout", "30"]
