@@ -29,8 +29,11 @@ const NativeResponse = globalThis.Response;
 export interface RequestLifecycle {
   /** A request has arrived; returns a mark (its start time, if wanted) given back to `finish`. */
   start(): number;
-  /** The request's answer is ready: called exactly once per request, with what goes to the client. */
-  finish(request: Request, info: unknown, response: Response, started: number): Response;
+  /**
+   * The request's answer is ready: called exactly once per request, with what goes to the client;
+   * returns what to send (a promise of it when the body has to be looked at first).
+   */
+  finish(request: Request, info: unknown, response: Response, started: number): Response | Promise<Response>;
 }
 
 /** Options of {@linkcode createRequestHandler}. */
