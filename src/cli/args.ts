@@ -57,7 +57,11 @@ const OPTIONS: NonNullable<ParseArgsConfig["options"]> = {
   ...Object.fromEntries(
     SETTINGS.filter((s) => s.flag).map((s) => [
       s.flag!,
-      { type: "string" as const, ...(s.short ? { short: s.short } : {}), ...(s.multiple ? { multiple: true } : {}) },
+      {
+        type: s.boolean ? "boolean" as const : "string" as const,
+        ...(s.short ? { short: s.short } : {}),
+        ...(s.multiple ? { multiple: true } : {}),
+      },
     ]),
   ),
   config: { type: "string", short: "c" },
@@ -94,7 +98,8 @@ export function parseCommandLine(argv: string[]): CliCommand {
   const flags: Partial<Record<SettingKey, string | string[]>> = {};
   for (const setting of SETTINGS) {
     const value = setting.flag ? values[setting.flag] : undefined;
-    if (value !== undefined) flags[setting.key] = value as string | string[];
+    // A flag without a value (`--reload`) comes as true; the config reads "true" as it would from the environment.
+    if (value !== undefined) flags[setting.key] = value === true ? "true" : value as string | string[];
   }
 
   if ((CONTROL_COMMANDS as readonly string[]).includes(command)) {

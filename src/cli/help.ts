@@ -30,7 +30,7 @@ function option(flags: string, help: string): string {
 }
 
 const settingLines = SETTINGS.filter((s) => s.flag).map((s) => {
-  const flags = `  ${s.short ? `-${s.short}, ` : "    "}--${s.flag} ${s.meta}`;
+  const flags = `  ${s.short ? `-${s.short}, ` : "    "}--${s.flag}${s.meta ? ` ${s.meta}` : ""}`;
   return option(flags, `${s.help} [${s.defaultHelp}] (${s.env})`);
 });
 

@@ -28,6 +28,7 @@ import { startServiceNotify } from "./service-notify.ts";
 import { PoolCounters } from "../core/pool-counters.ts";
 import type { StatusReport } from "../core/status-report.ts";
 import { adminAddress, startAdminServer } from "./admin-server.ts";
+import { type ReloadWatcher, watchForReload } from "./watch-reload.ts";
 
 /** Runs the master; resolves with its exit code. */
 export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: ConfigLoader, options: MainOptions): Promise<number> {
@@ -81,6 +82,7 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   const systemd = startServiceNotify(runtime, options.env, config, logger);
   let reloads = 0;
   const counters = new PoolCounters(() => runtime.clock.now());
+  let reloadWatcher: ReloadWatcher | undefined;
   const supervisor = createSupervisor({
     runtime,
     config,
@@ -88,7 +90,10 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     reloadConfig: async () => (await load(++reloads)).config,
     reopenLogs: () => errorLog.reopen(),
     configFile: resolved.configFile ?? null,
-    onLifecycle: systemd && ((event) => systemd.notifier.onLifecycle(event)),
+    onLifecycle: (event) => {
+      systemd?.notifier.onLifecycle(event);
+      reloadWatcher?.onLifecycle(event);
+    },
     onPoolEvent: (event) => counters.record(event),
   });
   // One document for `mgr status --json` and the admin endpoint's /status.
@@ -128,7 +133,11 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
 
   systemd?.notifier.starting(config.workers);
   await supervisor.start();
+  if (config.reload) {
+    reloadWatcher = watchForReload({ runtime, config, logger, configFile: resolved.configFile, reload: () => supervisor.reload() });
+  }
   const code = await supervisor.done;
+  reloadWatcher?.stop();
   await systemd?.close();
   await stopAdmin();
   await stopControl();

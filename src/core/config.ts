@@ -93,6 +93,15 @@ export interface Config {
    * to share an app loaded in the master, so every worker imports the app itself either way.
    */
   preloadApp: boolean;
+  /**
+   * Development: watch the app's directory tree (and `reloadExtraFiles`, and the config file) and
+   * reload, as SIGHUP does, when a file changes.
+   */
+  reload: boolean;
+  /** More files or directories `reload` watches, beyond the app's directory. */
+  reloadExtraFiles: string[];
+  /** Globs of paths `reload` ignores, beyond `node_modules`, `.git` and dot-directories. */
+  reloadIgnore: string[];
   /** Server hooks, from the config file. */
   hooks: Hooks;
 }
@@ -169,6 +178,9 @@ export const DEFAULTS: Omit<Config, "app" | "workers"> = {
   wsPingInterval: DEFAULT_WS_PING_INTERVAL,
   wsPingTimeout: DEFAULT_WS_PING_TIMEOUT,
   preloadApp: false,
+  reload: false,
+  reloadExtraFiles: [],
+  reloadIgnore: [],
   hooks: {},
 };
 
@@ -272,15 +284,31 @@ const CHECKS: { [K in keyof Config]: Check } = {
   wsMaxSize: bytes,
   wsPingInterval: seconds(),
   wsPingTimeout: seconds(),
-  preloadApp: (key, value) => {
-    if (value === true || value === "true" || value === "1") return true;
-    if (value === false || value === "false" || value === "0") return false;
-    throw new ConfigError(key, value, "true or false");
-  },
+  preloadApp: boolean,
+  reload: boolean,
+  reloadExtraFiles: stringList("file or directory paths"),
+  reloadIgnore: stringList("globs such as `*.test.ts` or `src/generated/**`"),
   hooks: (key, value) => validateHooks(key, value),
 };
 
 const BYTE_UNITS: Record<string, number> = { "": 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3 };
+
+function boolean(key: string, value: unknown): boolean {
+  if (value === true || value === "true" || value === "1") return true;
+  if (value === false || value === "false" || value === "0") return false;
+  throw new ConfigError(key, value, "true or false");
+}
+
+/** A list of non-empty strings; a string (from the environment) is split at commas. */
+function stringList(what: string): Check {
+  return (key, value) => {
+    const list = typeof value === "string" ? value.split(",").map((part) => part.trim()).filter(Boolean) : value;
+    if (!Array.isArray(list) || !list.every((item) => typeof item === "string" && item !== "")) {
+      throw new ConfigError(key, value, `a list of ${what}`);
+    }
+    return [...list];
+  };
+}
 
 /** A size in bytes: an integer, or a string such as `1048576`, `512k` or `10MB` (units of 1024). */
 function bytes(key: string, value: unknown): number {

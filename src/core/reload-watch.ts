@@ -14,7 +14,7 @@ import type { LifecycleEvent } from "./lifecycle-event.ts";
  * How long the watched tree must be quiet before a reload starts, in milliseconds: long enough to
  * take an editor's write-rename-chmod as one save, short next to the 2 s a developer waits.
  */
-export const RELOAD_DEBOUNCE_MS = 150;
+export const RELOAD_DEBOUNCE_MS = 50;
 
 /** How many changed paths the reload's log line names before it says how many more. */
 const NAMED_PATHS = 3;

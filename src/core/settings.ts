@@ -33,6 +33,8 @@ export interface Setting {
   short?: string;
   /** True when the flag may be given several times. */
   multiple?: boolean;
+  /** True for a flag that takes no value (`--reload`). */
+  boolean?: boolean;
   /** The `MGR_*` environment variable. */
   env: string;
   /** The placeholder in `--help`, e.g. `INT`. */
@@ -298,6 +300,34 @@ export const SETTINGS: readonly Setting[] = [
     meta: "BOOL",
     help: "Gunicorn's preload_app, accepted and without effect: no fork shares an app loaded in the master.",
     defaultHelp: "false",
+  },
+  {
+    key: "reload",
+    flag: "reload",
+    boolean: true,
+    env: "MGR_RELOAD",
+    meta: "",
+    help: "Development: reload the workers, as HUP does, when a file under the app's directory (or the config " +
+      "file) changes; a save that breaks the app keeps the old workers serving.",
+    defaultHelp: "off",
+  },
+  {
+    key: "reloadExtraFiles",
+    flag: "reload-extra-file",
+    multiple: true,
+    env: "MGR_RELOAD_EXTRA_FILE",
+    meta: "PATH",
+    help: "With --reload, watch PATH too (a file or a directory); repeatable.",
+    defaultHelp: "none",
+  },
+  {
+    key: "reloadIgnore",
+    flag: "reload-ignore",
+    multiple: true,
+    env: "MGR_RELOAD_IGNORE",
+    meta: "GLOB",
+    help: "With --reload, ignore paths matching GLOB (node_modules, .git and dot-directories always are); repeatable.",
+    defaultHelp: "none",
   },
   {
     key: "name",
