@@ -45,3 +45,15 @@ describe("the admin and max-rss settings", () => {
     expect(() => parseCommandLine(["app.ts", "--json"])).toThrow("--json goes with `mgr status`");
   });
 });
+
+describe("print-config", () => {
+  it("shows that a token is set, never the token", async () => {
+    const { formatConfig } = await import("./print-config.ts");
+    const { DEFAULTS } = await import("../core/config.ts");
+    const config = { ...DEFAULTS, app: "app.ts", workers: 1, adminBind: "127.0.0.1:9090", adminToken: "a-secret-token-0123456789" };
+    const text = formatConfig({ config, sources: {} } as never);
+    expect(text).toMatch(/^adminToken\s+\(set\)/m);
+    expect(text).toMatch(/^adminBind\s+127\.0\.0\.1:9090/m);
+    expect(text).not.toContain("a-secret-token");
+  });
+});
