@@ -13,6 +13,7 @@ import { isFromWorker } from "../../src/core/protocol.ts";
 import type { FromWorker, WorkerSpec } from "../../src/core/protocol.ts";
 import type { WorkerHandle } from "../../src/core/runtime.ts";
 import { reportAfterChannelClose } from "../../src/runtime/channel-close.ts";
+import { resolveRunAs } from "../../src/runtime/run-as.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
 import type { BunGlobal } from "./bun-api.ts";
 import { bunMaxHeaderSize } from "./head-limits.ts";
@@ -32,8 +33,10 @@ export function spawnBunWorker(spec: WorkerSpec): WorkerHandle {
   // Bun's only bound on a request head is this flag (no option of Bun.serve, no variable): the head
   // limits set it, and Bun answers 431 over it.
   const headBound = `--max-http-header-size=${bunMaxHeaderSize(spec.edge)}`;
+  const runAs = resolveRunAs(spec.user, spec.group);
   const child = Bun.spawn([process.execPath, headBound, WORKER_ENTRY], {
     env: { ...process.env, ...workerSpecEnv(spec) },
+    ...runAs,
     stdio: ["inherit", "inherit", "inherit"],
     ipc(message) {
       if (!isFromWorker(message)) return;

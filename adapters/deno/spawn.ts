@@ -18,6 +18,7 @@ import { isFromWorker } from "../../src/core/protocol.ts";
 import type { WorkerSpec } from "../../src/core/protocol.ts";
 import type { WorkerHandle } from "../../src/core/runtime.ts";
 import { channelClosed, reportAfterChannelClose } from "../../src/runtime/channel-close.ts";
+import { resolveRunAs } from "../../src/runtime/run-as.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
 import { markSocketsCloseOnExec } from "./close-on-exec.ts";
 import { Deno } from "./deno-api.ts";
@@ -41,8 +42,10 @@ function workerArgs(spec: WorkerSpec): string[] {
 export function spawnDenoWorker(spec: WorkerSpec): WorkerHandle {
   // The master's sockets must not outlive it in a worker (see close-on-exec.ts).
   markSocketsCloseOnExec();
+  const runAs = resolveRunAs(spec.user, spec.group);
   const child = spawn(Deno.execPath(), workerArgs(spec), {
     env: { ...Deno.env.toObject(), ...workerSpecEnv(spec) },
+    ...runAs,
     stdio: ["inherit", "inherit", "inherit", "ipc"],
   });
   const pid = child.pid;

@@ -16,6 +16,7 @@ import type { WorkerSpec } from "../../src/core/protocol.ts";
 import type { WorkerHandle } from "../../src/core/runtime.ts";
 import { channelClosed, reportAfterChannelClose } from "../../src/runtime/channel-close.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
+import { resolveRunAs } from "../../src/runtime/run-as.ts";
 import { schedulingPolicy } from "./scheduling-policy.ts";
 
 // The entry sits next to this file, compiled (`.js`) or not (`.ts`, when run by a TypeScript-aware tool).
@@ -33,6 +34,9 @@ function setupPrimary(): void {
 /** Forks one cluster worker for `spec`. */
 export function spawnClusterWorker(spec: WorkerSpec): WorkerHandle {
   setupPrimary();
+  // Each fork reads the settings: a reload may have changed the account.
+  const runAs = resolveRunAs(spec.user, spec.group);
+  cluster.setupPrimary({ uid: runAs?.uid, gid: runAs?.gid });
   const worker: Worker = cluster.fork(workerSpecEnv(spec));
   const pid = worker.process.pid;
   if (pid === undefined) throw new Error("Cannot start a worker: node:cluster returned no process");

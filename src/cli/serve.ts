@@ -23,6 +23,9 @@ import type { ConfigLoader } from "./config-loader.ts";
 import type { MainOptions } from "./main-options.ts";
 import type { ResolvedConfig } from "./resolve-config.ts";
 import { UsageError } from "./usage-error.ts";
+import process from "node:process";
+import { AccountError, handOverLogFiles, workerAccount } from "../runtime/worker-accounts.ts";
+import type { RunAs } from "../runtime/run-as.ts";
 import { errorMessage } from "../core/error-text.ts";
 import { startServiceNotify } from "./service-notify.ts";
 import { PoolCounters } from "../core/pool-counters.ts";
@@ -37,6 +40,15 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   const clash = config.bind.find((address) => isUnixAddress(address) && resolve(address.path) === resolve(control.path));
   if (clash) throw new UsageError(`cannot bind ${formatAddress(clash)}: that is where the master's control socket goes`);
   const admin = adminAddress(config);
+  // The workers' account, if not the master's: one that does not exist is refused before anything starts.
+  let account: RunAs | undefined;
+  try {
+    account = workerAccount(config.user, config.group);
+  } catch (error) {
+    if (error instanceof AccountError) throw new UsageError(error.message);
+    throw error;
+  }
+  if (config.umask !== null) process.umask(config.umask);
   // Workers open the access log themselves; one they cannot open is refused here, as the error log is.
   if (config.accessLog !== null && config.accessLog !== "-") {
     try {
@@ -58,6 +70,11 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     write: (line) => errorLog.write(`${line}\n`),
   });
   runtime.setProcessTitle?.(masterTitle(config.name));
+  // Workers of another account open their log files as that account.
+  const handOverWorkerLogs = () => {
+    for (const problem of handOverLogFiles(account, [config.errorLog, config.accessLog])) logger.warning(problem);
+  };
+  handOverWorkerLogs();
 
   let releasePidfile = () => {};
   if (config.pidfile) {
@@ -88,7 +105,10 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     config,
     logger,
     reloadConfig: async () => (await load(++reloads)).config,
-    reopenLogs: () => errorLog.reopen(),
+    reopenLogs: () => {
+      errorLog.reopen();
+      handOverWorkerLogs();
+    },
     configFile: resolved.configFile ?? null,
     onLifecycle: (event) => {
       systemd?.notifier.onLifecycle(event);

@@ -41,6 +41,9 @@ describe("DEFAULTS", () => {
       logFormat: "text",
       pidfile: null,
       name: null,
+      user: null,
+      group: null,
+      umask: null,
       limitRequestLine: 4094,
       limitRequestFields: 100,
       limitRequestFieldSize: 8190,
@@ -146,6 +149,13 @@ describe("validateValue", () => {
     ["bind", ["127.0.0.1:8000", "[::1]:8001"], [{ host: "127.0.0.1", port: 8000 }, { host: "::1", port: 8001 }]],
     ["bind", { host: "localhost", port: 3000 }, [{ host: "localhost", port: 3000 }]],
     ["bind", ["a:1", { host: "b", port: 65535 }], [{ host: "a", port: 1 }, { host: "b", port: 65535 }]],
+    ["user", "www-data", "www-data"],
+    ["user", 1001, "1001"],
+    ["group", "nogroup", "nogroup"],
+    ["umask", "027", 0o027],
+    ["umask", "0o077", 0o077],
+    ["umask", "0022", 0o022],
+    ["umask", 18, 18],
   ];
 
   it.each(good)("accepts %s = %j", (key, value, expected) => {
@@ -190,6 +200,12 @@ describe("validateValue", () => {
     ["bind", { host: "localhost" }, "HOST:PORT"],
     ["bind", null, "HOST:PORT"],
     ["bind", 8000, "HOST:PORT"],
+    ["user", "bad user", "a user name or a numeric uid"],
+    ["user", "../etc", "a user name or a numeric uid"],
+    ["group", true, "a group name or a numeric gid"],
+    ["umask", "089", "an octal mask such as 027 or 0o077"],
+    ["umask", "rwx", "an octal mask such as 027 or 0o077"],
+    ["umask", 0o1000, "an octal mask such as 027 or 0o077"],
   ];
 
   it.each(bad)("rejects %s = %j with a ConfigError naming the key and the value", (key, value, expected) => {

@@ -57,6 +57,12 @@ export interface Config {
   pidfile: string | null;
   /** A name for the process titles (Gunicorn's proc_name), or null for the default `mgr`. */
   name: string | null;
+  /** The user the workers run as (a name or a uid; Gunicorn's user), or null for the master's own. */
+  user: string | null;
+  /** The group the workers run as (a name or a gid), or null for the user's own group. */
+  group: string | null;
+  /** The file mode creation mask of the master and its workers (Gunicorn's umask), or null to keep it. */
+  umask: number | null;
   /** The longest request line in bytes, else 414 (Gunicorn's limit_request_line); 0 means unlimited. */
   limitRequestLine: number;
   /** The most header fields in a request, else 431 (Gunicorn's limit_request_fields); 0 means unlimited. */
@@ -165,6 +171,9 @@ export const DEFAULTS: Omit<Config, "app" | "workers"> = {
   logFormat: "text",
   pidfile: null,
   name: null,
+  user: null,
+  group: null,
+  umask: null,
   limitRequestLine: DEFAULT_LIMIT_REQUEST_LINE,
   limitRequestFields: DEFAULT_LIMIT_REQUEST_FIELDS,
   limitRequestFieldSize: DEFAULT_LIMIT_REQUEST_FIELD_SIZE,
@@ -265,6 +274,17 @@ const CHECKS: { [K in keyof Config]: Check } = {
     }
     return value;
   },
+  user: account("a user name or a numeric uid"),
+  group: account("a group name or a numeric gid"),
+  umask: (key, value) => {
+    if (value === null) return null;
+    if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 0o777) return value;
+    // Gunicorn takes 0o027, 0027 and 027 alike: octal, as umask(1) does.
+    const match = typeof value === "string" ? /^(?:0o?)?([0-7]{1,4})$/i.exec(value.trim()) : null;
+    const mask = match ? parseInt(match[1]!, 8) : NaN;
+    if (!(mask >= 0 && mask <= 0o777)) throw new ConfigError(key, value, "an octal mask such as 027 or 0o077");
+    return mask;
+  },
   limitRequestLine: integer(0),
   limitRequestFields: integer(0),
   limitRequestFieldSize: integer(0),
@@ -349,6 +369,16 @@ function isAddressPattern(text: string): boolean {
   if (!isV4 && !isV6) return false;
   if (prefix === undefined) return true;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (isV4 ? 32 : 128);
+}
+
+/** A user or group: a name as /etc/passwd spells them, or a number; null for none. */
+function account(expected: string) {
+  return (key: string, value: unknown): string | null => {
+    if (value === null) return null;
+    const text = typeof value === "number" ? String(value) : value;
+    if (typeof text !== "string" || !/^(?:\d+|[a-z_][a-z0-9_.-]{0,31}\$?)$/i.test(text)) throw new ConfigError(key, value, expected);
+    return text;
+  };
 }
 
 function optionalPath(key: string, value: unknown): string | null {

@@ -57,6 +57,12 @@ export interface WorkerSpec {
   name: string | null;
   /** The config file whose worker-side hooks (postFork, postWorkerInit, workerExit) run in the worker. */
   configFile: string | null;
+  /**
+   * The user and group the worker runs as (names or ids, resolved where it is spawned), or null for
+   * the master's; set on the spawned process, never changed in it.
+   */
+  user?: string | null;
+  group?: string | null;
 }
 
 /**
@@ -120,9 +126,18 @@ export type FromWorker =
   /**
    * The worker's event loop is alive; sent every `heartbeatMs`. `loopDelayMs`: how late the heartbeat's
    * own timer fired. `latency`: request durations since the previous heartbeat, as counts per bucket
-   * of latency-histogram.ts.
+   * of latency-histogram.ts. `requests`: present when any is in flight.
    */
-  | { type: "heartbeat"; served: number; inFlight: number; rss: number; loopDelayMs?: number; latency?: number[] }
+  | {
+    type: "heartbeat";
+    served: number;
+    inFlight: number;
+    rss: number;
+    loopDelayMs?: number;
+    latency?: number[];
+    /** The requests in flight (the oldest few), named so a hung worker's log can say what it served. */
+    requests?: { method: string; path: string; ageMs: number }[];
+  }
   /** Asks for a `pong`: once it arrives, every message the master sent before it has been received. */
   | { type: "ping"; seq: number }
   /**

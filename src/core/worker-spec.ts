@@ -43,6 +43,8 @@ export function buildWorkerSpec(config: Config, options: BuildWorkerSpecOptions)
     accessLogFormat: config.accessLogFormat,
     name: config.name,
     configFile: options.configFile,
+    user: config.user,
+    group: config.group,
   };
 }
 

@@ -1,0 +1,37 @@
+/**
+ * What the master does for workers that run as another user (`--user`, `--group`): check the
+ * account exists before any worker starts, and hand the workers the log files they write (they open
+ * them themselves, as that user, so each file must be theirs; the master, the owner of the
+ * directory, creates a file a rotation moved away before the workers reopen it, as Gunicorn does).
+ *
+ * @module
+ */
+
+import { chownSync, closeSync, openSync } from "node:fs";
+import { AccountError, resolveRunAs, type RunAs } from "./run-as.ts";
+
+export { AccountError };
+
+/** The account the workers run as, or undefined for the master's; throws an AccountError. */
+export function workerAccount(user: string | null, group: string | null): RunAs | undefined {
+  return resolveRunAs(user, group);
+}
+
+/**
+ * Creates each log file of `paths` that is missing and gives it to `account` (`-` and null are the
+ * standard streams: nothing to do). Returns a line per file it could not hand over.
+ */
+export function handOverLogFiles(account: RunAs | undefined, paths: (string | null)[]): string[] {
+  if (account === undefined) return [];
+  const problems: string[] = [];
+  for (const path of paths) {
+    if (path === null || path === "-") continue;
+    try {
+      closeSync(openSync(path, "a"));
+      chownSync(path, account.uid, account.gid);
+    } catch (error) {
+      problems.push(`Cannot give the log file ${path} to uid ${account.uid}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
