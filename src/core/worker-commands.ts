@@ -12,6 +12,8 @@ import type { ToWorker, WorkerSpec } from "./protocol.ts";
 import type { Runtime } from "./runtime.ts";
 import { describeBootStep } from "./describe.ts";
 import type { WorkerRecord } from "./worker-table.ts";
+import { errorMessage } from "./error-text.ts";
+import { formatHungWorker, STACK_CAPTURE_DEADLINE_MS, type StackOutcome } from "./hung-worker-report.ts";
 import { type WorkerTimerKind, WorkerTimers } from "./worker-timers.ts";
 
 /** How long a worker told to exit now may take before it is killed, in milliseconds. */
@@ -131,6 +133,8 @@ export class WorkerCommands {
       if (worker.state !== "booting" && worker.state !== "ready") return false;
       this.#log.critical(`WORKER TIMEOUT (pid:${worker.pid})`);
       worker.killedBy = "timeout";
+      this.#killAfterStackCapture(worker);
+      return true;
     } else if (kind === "boot") {
       if (worker.state !== "booting") return false;
       const step = describeBootStep(worker);
@@ -142,6 +146,38 @@ export class WorkerCommands {
     }
     worker.handle.kill("SIGKILL");
     return true;
+  }
+
+  /**
+   * Logs where a hung worker's JavaScript is and what it was serving, then kills it: at once where the
+   * runtime cannot capture a stack, else when the capture settles or its deadline passes, whichever
+   * comes first, so a worker that cannot be sampled is still killed on time.
+   */
+  #killAfterStackCapture(worker: WorkerRecord): void {
+    const { clock } = this.#runtime;
+    const kill = (outcome: StackOutcome) => {
+      const heard = worker.requests && { requests: worker.requests, sinceMs: clock.now() - worker.lastSeen };
+      this.#log.critical(formatHungWorker(worker.pid, outcome, heard));
+      worker.handle.kill("SIGKILL");
+    };
+    if (!this.#runtime.captureWorkerStack) {
+      return kill({ unavailable: `${this.#runtime.name} cannot interrupt a busy worker from outside (see the README)` });
+    }
+    let settled = false;
+    const settle = (outcome: StackOutcome) => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(deadline);
+      kill(outcome);
+    };
+    const deadline = clock.setTimeout(
+      () => settle({ unavailable: `no answer within ${STACK_CAPTURE_DEADLINE_MS} ms` }),
+      STACK_CAPTURE_DEADLINE_MS,
+    );
+    this.#runtime.captureWorkerStack(worker.pid, STACK_CAPTURE_DEADLINE_MS).then(
+      (capture) => settle({ capture }),
+      (error) => settle({ unavailable: errorMessage(error) }),
+    );
   }
 
   #arm(worker: WorkerRecord, kind: WorkerTimerKind, ms: number): void {

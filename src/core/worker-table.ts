@@ -5,7 +5,7 @@
  */
 
 import type { BootErrorKind, BootStep, ToWorker } from "./protocol.ts";
-import type { WorkerHandle } from "./runtime.ts";
+import type { InFlightRequest, WorkerHandle } from "./runtime.ts";
 
 /**
  * Where a worker is in its life: `booting` until it reports ready, `ready` while it serves,
@@ -41,6 +41,8 @@ export interface WorkerRecord {
   served: number;
   inFlight: number;
   rss: number;
+  /** The requests in flight at the worker's last heartbeat, for the log if it hangs. */
+  requests?: InFlightRequest[];
   /** How late the worker's last heartbeat timer fired, in milliseconds: its event loop's delay. */
   loopDelayMs?: number;
   bootError?: { kind: BootErrorKind; message: string; stack?: string };
