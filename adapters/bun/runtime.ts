@@ -4,6 +4,7 @@
  * @module
  */
 
+import { setBunProcessTitle } from "./process-title.ts";
 import { availableParallelism } from "node:os";
 // node:net behaves the same in Bun, and its exclusive listen also fails on a port another process
 // holds with SO_REUSEPORT (measured on Bun 1.4.5), which is what keeps two masters off one port.
@@ -37,9 +38,7 @@ export function createBunRuntime(): Runtime {
     unixSockets: false,
     // Bun runs TypeScript natively.
     importModule: (url) => import(url),
-    setProcessTitle(title) {
-      process.title = title;
-    },
+    setProcessTitle: (title) => void setBunProcessTitle(title),
     // Workers share the port with SO_REUSEPORT: a worker that stops listening must hand its queued
     // connections on instead of resetting them.
     preflight: async () => prepareReusePort(),

@@ -7,6 +7,7 @@
 import { processWorkerHost } from "../../src/runtime/process-worker-host.ts";
 import type { WorkerHost } from "../../src/runtime/worker-host.ts";
 import type { BunServer } from "./bun-api.ts";
+import { setBunProcessTitle } from "./process-title.ts";
 import { serveBun } from "./serve.ts";
 
 /** Reads this worker's spec from the environment and builds its {@linkcode WorkerHost}. */
@@ -16,6 +17,7 @@ export function createBunWorkerHost(): WorkerHost {
     // Bun runs TypeScript natively.
     importModule: (url) => import(url),
     serve: serveBun,
+    setProcessTitle: (title) => void setBunProcessTitle(title),
     clientOf(request, info) {
       return { address: (info as BunServer | undefined)?.requestIP(request)?.address ?? undefined, httpVersion: "1.1" };
     },

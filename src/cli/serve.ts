@@ -80,7 +80,7 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   if (config.pidfile) {
     try {
       releasePidfile = await acquirePidfile(config.pidfile, runtime.pid, {
-        // Node and Deno show the master's title in /proc; Bun does not, but its control socket answers.
+        // Every runtime shows the master's title in /proc (comm); the control socket answers too.
         isMaster: async (pid) => hasMasterTitle(pid) || (await askMasterPid(control)) === pid,
         warn: (message) => logger.warning(message),
       });
