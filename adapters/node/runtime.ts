@@ -14,6 +14,7 @@ import { monotonicMicrosNode, notifyNode } from "./notify.ts";
 import { serveHttpNode } from "./admin-server.ts";
 import { watchDirectoryWithNodeFs } from "../../src/runtime/file-watch-node-fs.ts";
 import { watchTree } from "../../src/runtime/file-watch.ts";
+import { captureNodeWorkerStack } from "./hung-stack.ts";
 
 /** Creates the Node {@linkcode Runtime}: cluster workers, process signals, wall time. */
 export function createNodeRuntime(): Runtime {
@@ -40,5 +41,6 @@ export function createNodeRuntime(): Runtime {
     serveHttp: serveHttpNode,
     os: process.platform,
     watchFiles: (paths, options) => watchTree(paths, options, watchDirectoryWithNodeFs),
+    captureWorkerStack: captureNodeWorkerStack,
   };
 }

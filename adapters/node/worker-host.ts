@@ -9,6 +9,7 @@ import type { WorkerHost } from "../../src/runtime/worker-host.ts";
 import { bodyStallOf } from "./body-stall.ts";
 import { importModule } from "./import-module.ts";
 import { serveNode } from "./serve.ts";
+import { nodeStackCaptureTarget } from "./hung-stack-target.ts";
 
 /** Reads this worker's spec from the environment and builds its {@linkcode WorkerHost}. */
 export function createNodeWorkerHost(): WorkerHost {
@@ -20,6 +21,7 @@ export function createNodeWorkerHost(): WorkerHost {
     // The socket bounds body stalls (body-stall.ts).
     boundsBodyStalls: true,
     bodyFaultOf: bodyStallOf,
+    stackCapture: nodeStackCaptureTarget,
     clientOf(_request, info) {
       const incoming = (info as { incoming?: { socket?: { remoteAddress?: string }; httpVersion?: string } } | undefined)
         ?.incoming;

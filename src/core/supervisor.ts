@@ -448,7 +448,7 @@ export class Supervisor {
       case "heartbeat":
         this.#countServed(worker, message.served, message.latency);
         worker.inFlight = message.inFlight;
-        worker.requests = message.requests;
+        worker.requests = message.requests ?? [];
         worker.rss = message.rss;
         if (message.loopDelayMs !== undefined) worker.loopDelayMs = message.loopDelayMs;
         return;

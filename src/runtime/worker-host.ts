@@ -11,6 +11,7 @@ import type { FetchHandler } from "./app.ts";
 import type { LoadedApp } from "./app.ts";
 import type { BodyFault } from "./body-guard.ts";
 import type { LongLivedConnections } from "./long-lived.ts";
+import type { StackCaptureTarget } from "./stack-capture-target.ts";
 
 /** Options of {@linkcode WorkerHost.serve}. */
 export interface ServeOptions {
@@ -136,5 +137,7 @@ export interface WorkerHost {
   bodyFaultOf?(info: unknown): BodyFault | undefined;
   /** Sets the process title shown by `ps`, where the runtime can. */
   setProcessTitle?(title: string): void;
+  /** Where the master can capture this worker's stack if it hangs (see stack-capture-target.ts). */
+  stackCapture?: StackCaptureTarget;
   exit(code: number): never;
 }

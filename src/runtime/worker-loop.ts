@@ -21,6 +21,7 @@ import { WorkerLogs } from "./worker-logs.ts";
 import { errorMessage, errorStack } from "../core/error-text.ts";
 import { emptyLatencyCounts, latencyBucket } from "../core/latency-histogram.ts";
 import { countSentBytes } from "./sent-bytes.ts";
+import { HEARTBEAT_REQUESTS, RequestsInFlight } from "./requests-in-flight.ts";
 
 /** How long a worker whose master is gone may take to finish its requests, in milliseconds. */
 export const PARENT_LOST_GRACE_MS = 750;
@@ -82,6 +83,11 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   let state: WorkerState = "loading";
   let served = 0;
   let inFlight = 0;
+  // Named in the master's log if this worker hangs: the oldest few ride on each heartbeat.
+  const requests = new RequestsInFlight();
+  requests.publish();
+  // The request the handler is about to start: the lifecycle's `start` files it.
+  let arriving: Request | undefined;
   // WebSockets count as in flight until they close: a worker holding them is busy.
   const longLived = new LongLivedConnections();
   let retireSent = false;
@@ -103,7 +109,12 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     const loopDelayMs = Math.max(0, now - lastBeat - spec.heartbeatMs);
     lastBeat = now;
     const rss = host.rss();
-    void host.send({ type: "heartbeat", served, inFlight: inFlight + longLived.size, rss, loopDelayMs, latency });
+    const named = requests.size > 0 ? requests.describe(now, HEARTBEAT_REQUESTS) : undefined;
+    void host.send({ type: "heartbeat", served, inFlight: inFlight + longLived.size, rss, loopDelayMs, latency, requests: named });
+    if (host.stackCapture?.closeStray()) {
+      log.info("Closed the inspector a SIGUSR1 opened; reopening log files");
+      logs.reopen();
+    }
     latency = emptyLatencyCounts();
     if (state === "serving") checkRss(rss);
   }, spec.heartbeatMs);
@@ -201,8 +212,10 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   host.onSignal("SIGINT", stopNow);
   host.onSignal("SIGQUIT", stopNow);
   // Gunicorn's workers reopen their logs on USR1 too; left alone, Bun dies of it and Node and Deno
-  // open an inspector port.
-  host.onSignal("SIGUSR1", () => logs.reopen());
+  // open an inspector port. Where the master captures a hung worker's stack through that inspector
+  // (Node), USR1 is left to it, and a stray one is closed at the next heartbeat, logs reopened.
+  if (host.stackCapture) host.stackCapture.arm();
+  else host.onSignal("SIGUSR1", () => logs.reopen());
   for (const signal of IGNORED_SIGNALS) {
     host.onSignal(signal, () => {
       const line = `Worker ignores ${signal}: it is meant for the master`;
@@ -266,10 +279,13 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     lifecycle: {
       start() {
         inFlight++;
-        return performance.now();
+        const now = performance.now();
+        requests.add(arriving!, now);
+        return now;
       },
       finish(request, info, response, started) {
         inFlight--;
+        requests.delete(request);
         served++;
         const now = performance.now();
         latency[latencyBucket(now - started)]!++;
@@ -317,7 +333,11 @@ export async function runWorker(host: WorkerHost): Promise<void> {
 
   try {
     void host.send({ type: "booting", step: "listen" });
-    server = await host.serve(handler, {
+    const serveRequest: typeof handler = (request, info) => {
+      arriving = request;
+      return handler(request, info);
+    };
+    server = await host.serve(serveRequest, {
       bind: spec.bind,
       backlog: spec.backlog,
       keepaliveMs: spec.keepaliveMs,
