@@ -64,6 +64,21 @@ describe("runWorker", () => {
     expect(host.sent.filter((m) => m.type === "retire")).toEqual([{ type: "retire", served: 1, reason: "max-rss", rss: 1234 }]);
   });
 
+  it("tells its last count as it exits after a drain, so no request goes uncounted", async () => {
+    const host = new FakeHost(SPEC, okApp);
+    await runWorker(host);
+    await host.handler!(new Request("http://x/"));
+    await host.handler!(new Request("http://x/"));
+    host.message({ type: "drain" });
+    await settle();
+    host.finishDrain();
+    await settle();
+    expect(host.exitCode).toBe(0);
+    const last = host.sent.filter((m) => m.type === "heartbeat").at(-1) as { served: number; latency: number[] };
+    expect(last.served).toBe(2);
+    expect(last.latency.reduce((a, b) => a + b, 0)).toBe(2);
+  });
+
   it("reads its memory at most every RSS_CHECK_INTERVAL_MS as requests finish, since a read costs as much as a request", async () => {
     const host = new FakeHost({ ...SPEC, maxRssBytes: 1_000_000 }, okApp);
     await runWorker(host);

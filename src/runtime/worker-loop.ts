@@ -139,6 +139,8 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     }
     await runHook("workerExit", self);
     clearInterval(heartbeat);
+    // The last count, so the master's request total includes what was served since the last beat.
+    await host.send({ type: "heartbeat", served, inFlight: 0, rss: host.rss(), latency });
     log.info(`Worker exiting (pid: ${host.pid})`);
     logs.close();
     return host.exit(0);
