@@ -15,7 +15,7 @@ import { BENCH_REPORT_SCHEMA } from "../../src/bench/report-schema.ts";
 import type { BenchReport } from "../../src/bench/report.ts";
 import { RUNTIME_COLORS } from "../../src/bench/html-report.ts";
 import { validateSchema, type SchemaNode } from "../support/json-schema.ts";
-import { FIXTURES, ROOT, userEnvironment } from "./harness.ts";
+import { FIXTURES, ROOT, userEnvironment, waitFor } from "./harness.ts";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 const RUNTIMES = ["node", "bun", "deno"] as const;
@@ -45,6 +45,11 @@ function mgrBench(args: string[], options: { cwd?: string; env?: Record<string, 
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Resolves once no process mentions `text` (a SIGKILLed process may take a moment to go); throws after 5 s. */
+async function expectNoProcessMentioning(text: string): Promise<void> {
+  await waitFor(`no process left that mentions ${text}`, () => processesMentioning(text).length === 0, { timeoutMs: 5_000 });
 }
 
 /** Pids of live processes whose command line mentions `text`. */
@@ -81,7 +86,7 @@ describe("mgr bench", () => {
     expect(run.stderr).not.toMatch(/mgr: error/);
     expect(run.code).toBe(0);
     // Every server and load generator is gone once the command has exited.
-    expect(processesMentioning(app)).toEqual([]);
+    await expectNoProcessMentioning(app);
 
     // The terminal: a progress line per measurement, the table, the ratios.
     expect(run.stderr).toMatch(/\[6\/6\] deno serve --parallel, round 1 of 1: .*ETA/);
@@ -103,7 +108,8 @@ describe("mgr bench", () => {
       expect(round!.requestsPerSecond, setup.id).toBeGreaterThan(100);
       expect(round!.non2xx + round!.socketErrors, setup.id).toBe(0);
       const { p50, p90, p99 } = round!.latencyMs;
-      expect(p50, setup.id).toBeGreaterThan(0);
+      // autocannon (where wrk is missing) reports whole milliseconds: a fast server's median is 0.
+      expect(p50, setup.id).toBeGreaterThanOrEqual(0);
       expect(p90!, setup.id).toBeGreaterThanOrEqual(p50!);
       expect(p99!, setup.id).toBeGreaterThanOrEqual(p90!);
       // A request costs microseconds to milliseconds of CPU: per 1k, between 1 ms and 10 s.
@@ -147,7 +153,7 @@ describe("mgr bench", () => {
     expect(report.machine.loadGenerator.name).toBe("autocannon");
     expect(run.stdout).toMatch(/autocannon \d+\.\d+\.\d+/);
     expect(report.setups[0]!.rounds[0]!.requests).toBeGreaterThan(100);
-    expect(processesMentioning(app)).toEqual([]);
+    await expectNoProcessMentioning(app);
   });
 
   it("says in one line that an app which does not load cannot be measured, and exits 1", async () => {
@@ -158,14 +164,14 @@ describe("mgr bench", () => {
     expect(run.stderr.trim().split("\n").filter((line) => line.startsWith("mgr: error:"))).toEqual([
       expect.stringMatching(/^mgr: error: mgr \(node\) exited before it served \(.*fixture import failure.*\); check that the app loads/),
     ]);
-    expect(processesMentioning(broken)).toEqual([]);
+    await expectNoProcessMentioning(broken);
   });
 
   it("says in one line that a path answering 404 cannot be measured, and exits 1", async () => {
     const run = await mgrBench([app, "--runtimes", "node", "--path", "/missing", "--duration", "1", "--rounds", "1"]);
     expect(run.code).toBe(1);
     expect(run.stderr.trim()).toMatch(/^mgr: error: GET \/missing answered 404 on mgr \(node\); pass --path with a route of the app that answers 2xx$/m);
-    expect(processesMentioning(app)).toEqual([]);
+    await expectNoProcessMentioning(app);
   });
 
   it("says in one line when no runtime is found, and exits 1", async () => {
