@@ -32,6 +32,8 @@ import { PoolCounters } from "../core/pool-counters.ts";
 import type { StatusReport } from "../core/status-report.ts";
 import { adminAddress, startAdminServer } from "./admin-server.ts";
 import { type ReloadWatcher, watchForReload } from "./watch-reload.ts";
+import { decideBalancing } from "../core/platform-balance.ts";
+import type { Config } from "../core/config.ts";
 
 /** Runs the master; resolves with its exit code. */
 export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: ConfigLoader, options: MainOptions): Promise<number> {
@@ -93,6 +95,13 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   }
 
   logger.info(`Starting mgr ${VERSION}`);
+  // Off Linux, Bun and Deno workers may not share the port's connections (see platform-balance.ts).
+  const balance = decideBalancing(runtime.name, runtime.os, config.workers);
+  if (balance) logger[balance.level](balance.message);
+  const fitPool = (wanted: Config): Config => {
+    const workers = decideBalancing(runtime.name, runtime.os, wanted.workers)?.workers;
+    return workers === undefined ? wanted : { ...wanted, workers };
+  };
   if (config.preloadApp) {
     logger.info("preloadApp has no effect: with no fork to share it, each worker imports the app itself (an app that fails to import stops the master at start, exit 4)");
   }
@@ -102,9 +111,9 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   let reloadWatcher: ReloadWatcher | undefined;
   const supervisor = createSupervisor({
     runtime,
-    config,
+    config: fitPool(config),
     logger,
-    reloadConfig: async () => (await load(++reloads)).config,
+    reloadConfig: async () => fitPool((await load(++reloads)).config),
     reopenLogs: () => {
       errorLog.reopen();
       handOverWorkerLogs();
