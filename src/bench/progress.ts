@@ -21,15 +21,18 @@ const REDRAW_MS = 500;
 export class ProgressLine {
   readonly #sink: ProgressSink;
   readonly #total: number;
+  readonly #guessMs: number;
   readonly #startedAt = performance.now();
   #done = 0;
   #current = "";
   #phase = "";
   #timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(sink: ProgressSink, total: number) {
+  /** `guessMs`: what one measurement is expected to take, for the ETA until one has been timed. */
+  constructor(sink: ProgressSink, total: number, guessMs: number) {
     this.#sink = sink;
     this.#total = total;
+    this.#guessMs = guessMs;
     if (sink.isTTY) {
       this.#timer = setInterval(() => this.#draw(), REDRAW_MS);
       this.#timer.unref();
@@ -75,7 +78,7 @@ export class ProgressLine {
   }
 
   #eta(): string {
-    if (this.#done === 0) return "?";
+    if (this.#done === 0) return `~${formatDuration(this.#guessMs * this.#total - this.#elapsed())}`;
     return formatDuration((this.#elapsed() / this.#done) * (this.#total - this.#done));
   }
 

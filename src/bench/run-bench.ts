@@ -87,7 +87,9 @@ export async function runBench(options: BenchOptions, io: BenchIo, extras: RunBe
   );
 
   const warnings: string[] = [];
-  const progress = new ProgressLine({ write: io.stderr, isTTY: io.stderrIsTTY }, total);
+  // A start, the load, a reload and a kill for mgr, a stop: a few seconds on top of the load.
+  const guessMs = (options.warmupS + options.durationS + 4) * 1000;
+  const progress = new ProgressLine({ write: io.stderr, isTTY: io.stderrIsTTY }, total, guessMs);
   const warn = (message: string) => {
     warnings.push(message);
     progress.note(`mgr bench: warning: ${message}`);
