@@ -3,8 +3,9 @@
  * few go to the master with each heartbeat, and a debugger that has paused the worker (the master's
  * stack capture on Node) reads them all through {@linkcode IN_FLIGHT_SYMBOL}.
  *
- * Per request it costs one Map insertion and one deletion (~40 ns on Node, measured): the method and
- * path are read only when the list is asked for.
+ * Per request it costs one Map insertion, one deletion and a call through the worker loop's wrapper:
+ * 70 ns on Node and Deno, 28 ns on Bun (measured in a loop), under 1% of a hello-world request's
+ * 8-20 µs. The method and path are read only when the list is asked for.
  *
  * @module
  */
