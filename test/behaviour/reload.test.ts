@@ -4,11 +4,11 @@
  * old workers serving and its error in the log once; the next good save recovers.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { destroyAllMasters, freePort, get, RUNTIMES, startServing, waitFor } from "./harness.ts";
+import { destroyAllMasters, freePort, get, Master, RUNTIMES, startServing, waitFor } from "./harness.ts";
 
 /** How soon after a save the new code must answer. */
 const RELOAD_WITHIN_MS = 2_000;
@@ -88,5 +88,25 @@ describe.each(RUNTIMES)("--reload on %s", (runtime) => {
     const seen = await load.stop();
     expect(seen.failures, master.log).toEqual([]);
     expect(master.lines(/Reloading: app\.ts changed/).length).toBeGreaterThanOrEqual(3);
+  }, 40_000);
+
+  it("re-reads the config file when it changes", async () => {
+    // The app in a directory of its own: the config file is watched as the config, not as part of its tree.
+    mkdirSync(join(dir, "app"));
+    const app = join(dir, "app", "app.ts");
+    writeFileSync(app, appSource("one"));
+    const port = await freePort();
+    const config = join(dir, "mgr.config.mjs");
+    const source = (edit: number) =>
+      `export default { workers: 1, bind: "127.0.0.1:${port}", postWorkerInit() { console.error("config edit ${edit}: worker up"); } };\n`;
+    writeFileSync(config, source(0));
+    const master = new Master(runtime, [app, "--reload"], {}, dir);
+    await master.waitForLine(/config edit 0: worker up/, 15_000);
+    await master.waitForLine(/Watching .* for changes/);
+
+    writeFileSync(config, source(1));
+    await master.waitForLine(/Reloading: \.\.\/mgr\.config\.mjs changed/);
+    await master.waitForLine(/config edit 1: worker up/);
+    await master.waitForLine(/Reload complete/);
   }, 40_000);
 });
