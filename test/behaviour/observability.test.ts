@@ -194,6 +194,12 @@ async function checkDashboard(adminPort: number, master: Master, port: number): 
       return document.body.dataset.chart === "drawn" && found > 20;
     }), { timeoutMs: 8_000, intervalMs: 250 });
     await page.screenshot({ path: join(directory, "dashboard.png") });
+
+    // The Scale button, with the token typed, resizes the pool.
+    await page.$eval("#workers", (input) => ((input as HTMLInputElement).value = "3"));
+    await page.click("#scale");
+    await master.waitForWorkers(3);
+    await master.waitForLine(/Scale to 3 requested over the admin endpoint/);
   } finally {
     await browser.close();
   }
