@@ -11,7 +11,7 @@ import type { InFlightRequest, StackFrame, WorkerStackCapture } from "./runtime.
 
 /**
  * How long the master waits for a hung worker's stack before it kills the worker anyway, in
- * milliseconds: a capture takes 50-300 ms where it works (measured on Node), so a worker that cannot
+ * milliseconds: a capture takes 180-280 ms where it works (measured on Node), so a worker that cannot
  * be sampled costs at most this much more than `timeout`.
  */
 export const STACK_CAPTURE_DEADLINE_MS = 1_500;
