@@ -57,3 +57,37 @@ describe("print-config", () => {
     expect(text).not.toContain("a-secret-token");
   });
 });
+
+describe("startAdminServer", () => {
+  it("removes a socket a killed master left behind before it listens", async () => {
+    const { mkdtempSync, existsSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { startAdminServer } = await import("./admin-server.ts");
+    const { PoolCounters } = await import("../core/pool-counters.ts");
+    const { createLogger } = await import("../core/logger.ts");
+    const dir = mkdtempSync(join(tmpdir(), "mgr-admin-test-"));
+    const path = join(dir, "admin.sock");
+    try {
+      // A socket file with nobody listening: what a master that exits without closing leaves.
+      const { spawnSync } = await import("node:child_process");
+      spawnSync(process.execPath, ["-e", `require("node:net").createServer().listen(${JSON.stringify(path)}, () => process.exit(0))`]);
+      expect(existsSync(path)).toBe(true);
+      const listened: string[] = [];
+      const runtime = {
+        name: "node",
+        serveHttp: async (address: { path: string }) => {
+          listened.push(existsSync(address.path) ? "still there" : "removed");
+          return { close: async () => {} };
+        },
+      };
+      const options = { status: () => { throw new Error("unused"); }, counters: new PoolCounters(() => 0), reload() {}, scale() {}, token: null };
+      const log = createLogger({ level: "critical", pid: 1, write: () => {} });
+      const close = await startAdminServer(runtime as never, { path }, options, log);
+      await close();
+      expect(listened).toEqual(["removed"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

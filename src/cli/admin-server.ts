@@ -5,12 +5,14 @@
  * @module
  */
 
+import { lstatSync, unlinkSync } from "node:fs";
 import { type Config, formatAddress, isLoopbackAddress, parseBind } from "../core/config.ts";
 import { errorMessage } from "../core/error-text.ts";
 import type { Logger } from "../core/logger.ts";
-import type { ListenAddress } from "../core/protocol.ts";
+import { isUnixAddress, type ListenAddress } from "../core/protocol.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { type AdminAppOptions, createAdminApp } from "./admin-app.ts";
+import { isListening } from "./control-socket.ts";
 import { UsageError } from "./usage-error.ts";
 
 /**
@@ -43,6 +45,7 @@ export async function startAdminServer(
   log: Logger,
 ): Promise<() => Promise<void>> {
   if (!runtime.serveHttp) throw new Error(`mgr cannot serve the admin endpoint on ${runtime.name}`);
+  if (isUnixAddress(address)) await removeStaleSocket(address.path);
   const app = createAdminApp({ ...options, log });
   const server = await runtime.serveHttp(address, (request) => app.fetch(request));
   const shown = server.port !== undefined && !("path" in address) ? formatAddress({ ...address, port: server.port }) : formatAddress(address);
@@ -54,4 +57,15 @@ export async function startAdminServer(
       log.debug(`Admin endpoint close: ${errorMessage(error)}`);
     }
   };
+}
+
+/** Removes a socket a killed master left at `path`, so its successor can listen there; leaves anything else. */
+async function removeStaleSocket(path: string): Promise<void> {
+  let isSocket = false;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return; // nothing there
+  }
+  if (isSocket && !(await isListening(path))) unlinkSync(path);
 }
