@@ -21,6 +21,16 @@ import { IN_FLIGHT_EXPRESSION } from "../../src/runtime/requests-in-flight.ts";
 import { openInspectorSocket } from "./inspector-socket.ts";
 import { originalPosition, parseInlineSourceMap } from "../../src/runtime/source-map.ts";
 
+/**
+ * `NODE_OPTIONS` for the workers, with their inspector told to announce itself only over HTTP
+ * (`/json/list`, which the capture reads): without it, a worker's inspector prints `Debugger listening
+ * on ws://…` to the log, which would also break a JSON log's one object per line.
+ */
+export function quietInspectorOptions(options: string | undefined): string {
+  if (options?.includes("--inspect-publish-uid")) return options;
+  return options ? `${options} --inspect-publish-uid=http` : "--inspect-publish-uid=http";
+}
+
 /** How often the master looks for the worker's inspector port while it starts, in milliseconds. */
 const PORT_POLL_MS = 10;
 

@@ -14,10 +14,12 @@ import { monotonicMicrosNode, notifyNode } from "./notify.ts";
 import { serveHttpNode } from "./admin-server.ts";
 import { watchDirectoryWithNodeFs } from "../../src/runtime/file-watch-node-fs.ts";
 import { watchTree } from "../../src/runtime/file-watch.ts";
-import { captureNodeWorkerStack } from "./hung-stack.ts";
+import { captureNodeWorkerStack, quietInspectorOptions } from "./hung-stack.ts";
 
 /** Creates the Node {@linkcode Runtime}: cluster workers, process signals, wall time. */
 export function createNodeRuntime(): Runtime {
+  // Read by the cluster workers only: the master's own options were read at its start.
+  process.env.NODE_OPTIONS = quietInspectorOptions(process.env.NODE_OPTIONS);
   return {
     name: "node",
     version: process.versions.node,
