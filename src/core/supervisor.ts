@@ -108,6 +108,8 @@ export class Supervisor {
   /** Bumped by each reload; a worker remembers the generation it was spawned in. */
   #generation = 0;
   #reload: ReloadState = NO_RELOAD;
+  /** The message of the last app-load error logged, so the same error from a sibling is not logged again. */
+  #lastLoadError?: string;
   #nextId = 1;
   #startedAt = 0;
   #unsubscribe: (() => void)[] = [];
@@ -522,6 +524,10 @@ export class Supervisor {
       case "planned":
         if (worker.killedBy === "exit-deadline") return; // logged when the deadline passed
         if (code === 0) return this.#log.debug(`Worker (pid:${worker.pid}) exited`);
+        // A sibling of the worker whose error abandoned a reload, stopped as it failed the same way: said once.
+        if (worker.bootError?.kind === "app-load" && worker.bootError.message === this.#lastLoadError) {
+          return this.#log.debug(`Worker (pid:${worker.pid}) could not load the app either`);
+        }
         if (this.#phase === "running" || !this.#quick) {
           this.#log.warning(`Worker (pid:${worker.pid}) ${how} after it was asked to ${worker.state === "draining" ? "drain" : "stop"}`);
         }
@@ -559,6 +565,7 @@ export class Supervisor {
     }
     if (cause === "app-load") {
       const error = worker.bootError;
+      this.#lastLoadError = error?.message;
       this.#log.error(error ? `App failed to load: ${error.stack ?? error.message}` : `Worker (pid:${worker.pid}) could not load the app`);
       // At start there is nothing to protect: stop at once rather than boot a broken app N times.
       if (!this.#everReady) return this.#halt(EXIT_APP_LOAD_ERROR, "App failed to load.");
