@@ -6,12 +6,14 @@
 
 /**
  * Calls `done` once with the number of body bytes `response` sends, and returns the response to send
- * in its place (a promise of it when the body has to be looked at). A response whose length is known up front (`Content-Length`, no body, a HEAD request,
- * a 1xx/204/304 status, a string or bytes body the Response still holds as such) is returned as it is
- * and `done` is called at once. Any other body (what
- * `new Response("text")` makes, as Hono's `c.text()` does, or a stream) is passed through a counting
- * stream, and `done` is called when it ends, is cancelled (the client went away) or fails: the bytes
- * actually sent by then.
+ * in its place (a promise of it when the body has to be looked at).
+ *
+ * - Known up front (`Content-Length`, no body, a HEAD request, a 1xx/204/304 status, a string or bytes
+ *   body the Response still holds as such): `response` itself, `done` called at once.
+ * - Complete within a few microtask turns (`new Response("text")` on Bun, a short stream): the same
+ *   bytes as one piece, `done` called at once.
+ * - Still being produced: a counting stream, `done` called when it ends, is cancelled (the client
+ *   went away) or fails, with the bytes handed to the runtime by then.
  */
 export function countSentBytes(request: Request, response: Response, done: (bytes: number) => void): Response | Promise<Response> {
   const known = knownLength(request, response);
