@@ -11,7 +11,7 @@
  */
 
 import { readdirSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import type { WatchFilesOptions } from "../core/runtime.ts";
 
 /** A runtime's watcher of one directory's entries (not below): calls `onEvent` with an entry's name. */
@@ -78,9 +78,22 @@ export function watchTree(paths: readonly string[], options: WatchFilesOptions, 
     }
     const path = name === null ? directory : join(directory, name);
     if (options.ignore(path)) return;
+    if (name !== null && treeDirectories.has(path)) {
+      // A watched directory removed, replaced or moved: its watchers may watch nothing any more.
+      unwatchBelow(path);
+    }
     // A directory created (or moved in) brings its own subtree.
     if (name !== null && !watchers.has(path) && isDirectory(path)) walk(path);
     options.onChange([path]);
+  };
+
+  const unwatchBelow = (top: string) => {
+    for (const directory of [...treeDirectories]) {
+      if (directory !== top && !directory.startsWith(`${top}${sep}`)) continue;
+      watchers.get(directory)?.();
+      watchers.delete(directory);
+      treeDirectories.delete(directory);
+    }
   };
 
   for (const given of paths) {
