@@ -45,7 +45,12 @@ export function watchForReload(options: WatchForReloadOptions): ReloadWatcher | 
   const paths = [root, ...extra, ...(options.configFile ? [resolve(options.configFile)] : [])];
   const roots = [root, ...extra];
   const ignoredBelowRoot = createWatchIgnore(config.reloadIgnore);
+  // What mgr itself writes: an access log beside the app must not reload it at every request.
+  const ownFiles = new Set(
+    [config.accessLog, config.errorLog, config.pidfile].filter((path): path is string => path !== null && path !== "-").map((path) => resolve(path)),
+  );
   const ignore = (path: string) => {
+    if (ownFiles.has(path)) return true;
     // Relative to the watched root it is under, so the root itself may sit in a dot-directory.
     for (const base of roots) {
       const rel = relative(base, path);
