@@ -7,6 +7,7 @@
 import { processWorkerHost } from "../../src/runtime/process-worker-host.ts";
 import type { WorkerHost } from "../../src/runtime/worker-host.ts";
 import { bodyStallOf } from "./body-stall.ts";
+import { nodeHasStreamedBody } from "./streamed-body.ts";
 import { importModule } from "./import-module.ts";
 import { serveNode } from "./serve.ts";
 import { nodeStackCaptureTarget } from "./hung-stack-target.ts";
@@ -20,6 +21,7 @@ export function createNodeWorkerHost(): WorkerHost {
     serve: (handler, options) => serveNode(handler, options, base.roundTrip),
     // The socket bounds body stalls (body-stall.ts).
     boundsBodyStalls: true,
+    hasStreamedBody: nodeHasStreamedBody,
     bodyFaultOf: bodyStallOf,
     stackCapture: nodeStackCaptureTarget,
     clientOf(_request, info) {

@@ -27,8 +27,8 @@ const NativeResponse = globalThis.Response;
 
 /** How the worker loop counts a request and logs it. */
 export interface RequestLifecycle {
-  /** A request has arrived; returns a mark (its start time, if wanted) given back to `finish`. */
-  start(): number;
+  /** A request has arrived; returns a mark given back to `finish`. */
+  start(request: Request): number;
   /**
    * The request's answer is ready: called exactly once per request, with what goes to the client;
    * returns what to send (a promise of it when the body has to be looked at first).
@@ -165,7 +165,7 @@ export function createRequestHandler(options: RequestHandlerOptions): FetchHandl
   };
 
   return (request, info) => {
-    const started = lifecycle.start();
+    const started = lifecycle.start(request);
     if (draining() && request.headers.get("upgrade") !== null) {
       log.debug(`Refused an upgrade while draining: ${describeRequest(request)}; answered 503`);
       return lifecycle.finish(request, info, plain(503, "Service Unavailable", true), started);

@@ -12,13 +12,16 @@ describe("RequestsInFlight", () => {
     const b = new Request("http://localhost:8000/b", { method: "POST", body: "x" });
     const c = new Request("http://localhost:8000/c");
     requests.add(a, 100);
-    requests.add(b, 250);
+    const slotOfB = requests.add(b, 250);
     requests.add(c, 300);
-    requests.delete(b);
-    expect(requests.size).toBe(2);
+    requests.delete(slotOfB);
+    // A freed slot is taken again; the list stays in order of age.
+    requests.add(new Request("http://localhost:8000/d"), 400);
+    expect(requests.size).toBe(3);
     expect(requests.describe(1_000)).toEqual([
       { method: "GET", path: "/a?x=1", ageMs: 900 },
       { method: "GET", path: "/c", ageMs: 700 },
+      { method: "GET", path: "/d", ageMs: 600 },
     ]);
     expect(requests.describe(1_000, 1)).toEqual([{ method: "GET", path: "/a?x=1", ageMs: 900 }]);
   });

@@ -135,6 +135,11 @@ export interface WorkerHost {
    * read is answered and logged for what it is. Asked only when a request failed.
    */
   bodyFaultOf?(info: unknown): BodyFault | undefined;
+  /**
+   * True when `response` was made with a stream body, where the server's Response class tells it
+   * cheaply; without it the worker marks such responses itself (stream-marking.ts).
+   */
+  hasStreamedBody?(response: Response): boolean;
   /** Sets the process title shown by `ps`, where the runtime can. */
   setProcessTitle?(title: string): void;
   /** Where the master can capture this worker's stack if it hangs (see stack-capture-target.ts). */

@@ -86,8 +86,6 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   // Named in the master's log if this worker hangs: the oldest few ride on each heartbeat.
   const requests = new RequestsInFlight();
   requests.publish();
-  // The request the handler is about to start: the lifecycle's `start` files it.
-  let arriving: Request | undefined;
   // WebSockets count as in flight until they close: a worker holding them is busy.
   const longLived = new LongLivedConnections();
   let retireSent = false;
@@ -271,6 +269,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
   const env = globalEnv();
   const resolveClient = createClientResolver((request, info) => host.clientOf(request, info), spec.edge.forwardedAllowIps);
   registerClientResolver(resolveClient);
+  const streamedBody = host.hasStreamedBody ? host.hasStreamedBody.bind(host) : hasStreamedBody;
   const handler = createRequestHandler({
     fetch: app.fetch,
     edge: spec.edge,
@@ -279,15 +278,14 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     serverBodyFault: host.bodyFaultOf?.bind(host),
     draining: drainRequested,
     lifecycle: {
-      start() {
+      start(request) {
         inFlight++;
-        const now = performance.now();
-        requests.add(arriving!, now);
-        return now;
+        return requests.add(request, performance.now());
       },
-      finish(request, info, response, started) {
+      finish(request, info, response, slot) {
         inFlight--;
-        requests.delete(request);
+        const started = requests.startedAt(slot);
+        requests.delete(slot);
         served++;
         const now = performance.now();
         latency[latencyBucket(now - started)]!++;
@@ -302,7 +300,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
         }
         // An event stream runs until the drain's goodbye, which ends it cleanly. Only a response made
         // with a stream is asked for its headers: that costs, and most responses are not.
-        const sent = hasStreamedBody(response) && isEventStream(response) ? endableStream(response, longLived) : response;
+        const sent = streamedBody(response) && isEventStream(response) ? endableStream(response, longLived) : response;
         if (!logs.logsAccess) return sent;
         if (!logs.countsBytes) {
           logAccess(request, info, sent, started);
@@ -335,11 +333,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
 
   try {
     void host.send({ type: "booting", step: "listen" });
-    const serveRequest: typeof handler = (request, info) => {
-      arriving = request;
-      return handler(request, info);
-    };
-    server = await host.serve(serveRequest, {
+    server = await host.serve(handler, {
       bind: spec.bind,
       backlog: spec.backlog,
       keepaliveMs: spec.keepaliveMs,
@@ -361,7 +355,7 @@ export async function runWorker(host: WorkerHost): Promise<void> {
     return host.exit(WORKER_EXIT_BOOT);
   }
   // The server's own Response class is in place now (Node's is installed as it starts).
-  markStreamedResponses();
+  if (!host.hasStreamedBody) markStreamedResponses();
   if (drainRequested()) return finish();
   state = "serving";
   await host.send({ type: "ready" });
