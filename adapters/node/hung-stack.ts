@@ -112,7 +112,7 @@ function readable(url: string): string {
 }
 
 /** The TCP sockets `pid` listens on at 127.0.0.1, by inode, with their ports. */
-function loopbackListeners(pid: number): Map<string, number> {
+export function loopbackListeners(pid: number): Map<string, number> {
   const inodes = new Set<string>();
   try {
     for (const fd of readdirSync(`/proc/${pid}/fd`)) {

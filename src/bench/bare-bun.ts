@@ -11,6 +11,7 @@
  * @module
  */
 
+import { readLines } from "./read-lines.ts";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -73,14 +74,3 @@ if (args[0] === "--serve") {
   })));
 }
 
-/** Calls `onLine` for each line of `stream`, and reads it to its end so that the child never blocks on it. */
-async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-    buffered += decoder.decode(chunk, { stream: true });
-    const lines = buffered.split("\n");
-    buffered = lines.pop()!;
-    for (const line of lines) onLine(line);
-  }
-}

@@ -9,7 +9,7 @@
  * Either way the worker is replaced within the timeout plus the capture's deadline.
  */
 
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { loopbackListeners } from "../../adapters/node/hung-stack.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { STACK_CAPTURE_DEADLINE_MS } from "../../src/core/hung-worker-report.ts";
 import { MAX_HEARTBEAT_INTERVAL_MS } from "../../src/core/worker-spec.ts";
@@ -24,24 +24,9 @@ afterEach(async () => {
   await destroyAllMasters();
 });
 
-/** The ports `pid` listens on at 127.0.0.1, read from /proc. */
+/** The ports `pid` listens on at 127.0.0.1, read from /proc as the stack capture reads them. */
 function loopbackPorts(pid: number): number[] {
-  const inodes = new Set<string>();
-  try {
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (match) inodes.add(match[1]!);
-      } catch {
-        // Closed meanwhile.
-      }
-    }
-  } catch {
-    return [];
-  }
-  return readFileSync(`/proc/${pid}/net/tcp`, "utf8").split("\n").slice(1).map((line) => line.trim().split(/\s+/))
-    .filter((f) => f[1]?.startsWith("0100007F:") && f[3] === "0A" && inodes.has(f[9] ?? ""))
-    .map((f) => parseInt(f[1]!.split(":")[1]!, 16));
+  return [...loopbackListeners(pid).values()];
 }
 
 describe.each(RUNTIMES)("a hung worker on %s", (runtime) => {
