@@ -14,10 +14,10 @@ afterEach(destroyAllMasters);
 /** The issue's promise: no process of the tree alive this long after the master's SIGKILL. */
 const ORPHAN_LIMIT_MS = 2_000;
 /**
- * Consecutive runs per runtime: Deno's orphans came 1 run in 5, so 10 runs miss such a fault once in
- * ten suites. `MGR_ORPHAN_RUNS=50 npx vitest run test/behaviour/orphans.test.ts` soaks longer.
+ * Consecutive runs per runtime: Deno's orphans came 1 run in 5, so 6 runs catch such a fault in three
+ * suites of four. `MGR_ORPHAN_RUNS=50 npx vitest run test/behaviour/orphans.test.ts` soaks longer.
  */
-const RUNS = Number(process.env.MGR_ORPHAN_RUNS ?? 10);
+const RUNS = Number(process.env.MGR_ORPHAN_RUNS ?? 6);
 
 /** Every live descendant of `pid`: children, grandchildren and so on. */
 function descendants(pid: number): number[] {
