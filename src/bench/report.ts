@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { BenchOptions } from "./bench-options.ts";
 import type { SetupKind } from "./setups.ts";
 import type { RuntimeName } from "./runtimes.ts";
 import type { Spread } from "./stats.ts";
@@ -132,15 +133,8 @@ export interface BenchReport {
   finishedAt: string;
   app: string;
   path: string;
-  options: {
-    runtimes: RuntimeName[];
-    workers: number[];
-    durationS: number;
-    warmupS: number;
-    rounds: number;
-    connections: number;
-    baseline: boolean;
-  };
+  /** The options that shape the figures (JSON schema version 1: exactly these keys). */
+  options: Pick<BenchOptions, "runtimes" | "workers" | "durationS" | "warmupS" | "rounds" | "connections" | "baseline">;
   machine: MachineReport;
   /** Runtimes asked for and not found, with where they were looked for. */
   missingRuntimes: { name: RuntimeName; searched: string[] }[];
