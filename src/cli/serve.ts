@@ -24,8 +24,8 @@ import type { MainOptions } from "./main-options.ts";
 import type { ResolvedConfig } from "./resolve-config.ts";
 import { UsageError } from "./usage-error.ts";
 import process from "node:process";
-import { AccountError, handOverLogFiles, workerAccount } from "../runtime/worker-accounts.ts";
-import type { RunAs } from "../runtime/run-as.ts";
+import { handOverLogFiles } from "../runtime/worker-accounts.ts";
+import { AccountError, resolveRunAs, type RunAs } from "../runtime/run-as.ts";
 import { errorMessage } from "../core/error-text.ts";
 import { startServiceNotify } from "./service-notify.ts";
 import { PoolCounters } from "../core/pool-counters.ts";
@@ -45,7 +45,7 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   // The workers' account, if not the master's: one that does not exist is refused before anything starts.
   let account: RunAs | undefined;
   try {
-    account = workerAccount(config.user, config.group);
+    account = resolveRunAs(config.user, config.group);
   } catch (error) {
     if (error instanceof AccountError) throw new UsageError(error.message);
     throw error;

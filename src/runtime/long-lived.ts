@@ -85,11 +85,16 @@ export function endableStream(response: Response, longLived: LongLivedConnection
   const reader = source.getReader();
   let ended = false;
   let controller!: ReadableStreamDefaultController<Uint8Array>;
+  /** Ends the count once, whichever side ends first; false if it had ended already. */
+  const end = (): boolean => {
+    if (ended) return false;
+    ended = true;
+    longLived.remove(entry);
+    return true;
+  };
   const entry: ClosableSocket = {
     close() {
-      if (ended) return;
-      ended = true;
-      longLived.remove(entry);
+      if (!end()) return;
       controller.close();
       reader.cancel().catch(() => {});
     },
@@ -104,25 +109,16 @@ export function endableStream(response: Response, longLived: LongLivedConnection
       try {
         chunk = await reader.read();
       } catch (error) {
-        if (!ended) {
-          ended = true;
-          longLived.remove(entry);
-          c.error(error);
-        }
+        if (end()) c.error(error);
         return;
       }
       if (ended) return;
-      if (chunk.done) {
-        ended = true;
-        longLived.remove(entry);
-        c.close();
-      } else {
-        c.enqueue(chunk.value);
-      }
+      if (!chunk.done) return c.enqueue(chunk.value);
+      end();
+      c.close();
     },
     cancel(reason) {
-      ended = true;
-      longLived.remove(entry);
+      end();
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });

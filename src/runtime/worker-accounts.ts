@@ -1,6 +1,6 @@
 /**
- * What the master does for workers that run as another user (`--user`, `--group`): check the
- * account exists before any worker starts, and hand the workers the log files they write (they open
+ * What the master does for workers that run as another user (`--user`, `--group`, resolved by
+ * run-as.ts before any worker starts): hand the workers the log files they write (they open
  * them themselves, as that user, so each file must be theirs; the master, the owner of the
  * directory, creates a file a rotation moved away before the workers reopen it, as Gunicorn does).
  *
@@ -8,14 +8,7 @@
  */
 
 import { chownSync, closeSync, openSync } from "node:fs";
-import { AccountError, resolveRunAs, type RunAs } from "./run-as.ts";
-
-export { AccountError };
-
-/** The account the workers run as, or undefined for the master's; throws an AccountError. */
-export function workerAccount(user: string | null, group: string | null): RunAs | undefined {
-  return resolveRunAs(user, group);
-}
+import type { RunAs } from "./run-as.ts";
 
 /**
  * Creates each log file of `paths` that is missing and gives it to `account` (`-` and null are the
