@@ -7,7 +7,7 @@
  * @module
  */
 
-import { chownSync, closeSync, openSync } from "node:fs";
+import { closeSync, constants, fchownSync, openSync } from "node:fs";
 import type { RunAs } from "./run-as.ts";
 
 /**
@@ -20,8 +20,14 @@ export function handOverLogFiles(account: RunAs | undefined, paths: (string | nu
   for (const path of paths) {
     if (path === null || path === "-") continue;
     try {
-      closeSync(openSync(path, "a"));
-      chownSync(path, account.uid, account.gid);
+      // The file itself, never what a link at its path points to: the workers' account may be able
+      // to plant one there, and the master would give it any file it names.
+      const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+      try {
+        fchownSync(fd, account.uid, account.gid);
+      } finally {
+        closeSync(fd);
+      }
     } catch (error) {
       problems.push(`Cannot give the log file ${path} to uid ${account.uid}: ${(error as Error).message}`);
     }
