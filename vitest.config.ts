@@ -15,6 +15,8 @@ export default defineConfig({
           // processes under test are not starved by each other and timings stay meaningful.
           name: "behaviour",
           include: ["test/behaviour/**/*.test.ts"],
+          // Installs Node 24 (outside the project's dependencies) when the suite runs on it.
+          globalSetup: ["test/support/node24-setup.ts"],
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,

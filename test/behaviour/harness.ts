@@ -8,15 +8,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { expect } from "vitest";
+import { expect, inject } from "vitest";
 import { Agent, get as httpGet, type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
+import { RUNTIMES, runtimeFamily } from "../support/test-runtimes.ts";
+
+export { RUNTIMES, runtimeFamily };
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const FIXTURES = `${ROOT}test/fixtures/`;
-
-/** The runtimes the behaviour suite runs on: all three, or those `MGR_TEST_RUNTIMES=node,bun` names. */
-export const RUNTIMES: readonly string[] = (process.env.MGR_TEST_RUNTIMES ?? "node,bun,deno").split(",").filter(Boolean);
 
 /** The command that starts mgr on `runtime`, arguments to follow. */
 export function mgrCommand(runtime: string): string[] {
@@ -25,6 +25,8 @@ export function mgrCommand(runtime: string): string[] {
       return [];
     case "node":
       return [process.execPath, `${ROOT}dist/src/cli/bin.js`];
+    case "node24":
+      return [node24Bin(), `${ROOT}dist/src/cli/bin.js`];
     case "bun":
       return [`${ROOT}node_modules/.bin/bun`, `${ROOT}dist/src/cli/bin.js`];
     case "deno":
@@ -32,6 +34,14 @@ export function mgrCommand(runtime: string): string[] {
     default:
       throw new Error(`no command for runtime ${runtime}`);
   }
+}
+
+/** The Node 24 binary that the global setup installed (test/support/node24-setup.ts), or why there is none. */
+function node24Bin(): string {
+  const node24 = inject("node24");
+  if (!node24) throw new Error("Cannot run on node24: the behaviour project's global setup did not run (MGR_TEST_RUNTIMES must name node24)");
+  if ("error" in node24) throw new Error(node24.error);
+  return node24.bin;
 }
 
 /**

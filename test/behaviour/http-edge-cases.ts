@@ -7,6 +7,7 @@
  */
 
 import { expect } from "vitest";
+import { runtimeFamily } from "../support/test-runtimes.ts";
 import { dribble, type Piece, type RawExchange } from "./raw-http.ts";
 
 /** Small bounds, so that the cases that wait for them keep the file fast. */
@@ -380,5 +381,5 @@ export const CASES: EdgeCase[] = [
 
 /** The outcome `edgeCase` must see on `runtime`: its own, with the runtime's differences over it. */
 export function outcomeOn(edgeCase: EdgeCase, runtime: string): Outcome {
-  return { ...edgeCase.expect, ...edgeCase.on?.[runtime as Runtime] };
+  return { ...edgeCase.expect, ...edgeCase.on?.[runtimeFamily(runtime) as Runtime] };
 }

@@ -13,7 +13,7 @@ import { loopbackListeners } from "../../adapters/node/hung-stack.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { STACK_CAPTURE_DEADLINE_MS } from "../../src/core/hung-worker-report.ts";
 import { MAX_HEARTBEAT_INTERVAL_MS } from "../../src/core/worker-spec.ts";
-import { destroyAllMasters, FIXTURES, freePort, get, isAlive, RUNTIMES, startServing, waitFor } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, get, isAlive, RUNTIMES, runtimeFamily, startServing, waitFor } from "./harness.ts";
 
 const APP = `${FIXTURES}hang-route.ts`;
 const TIMEOUT_S = 2;
@@ -30,7 +30,7 @@ function loopbackPorts(pid: number): number[] {
 }
 
 describe.each(RUNTIMES)("a hung worker on %s", (runtime) => {
-  const capturesStack = runtime === "node";
+  const capturesStack = runtimeFamily(runtime) === "node";
   // Where no stack can be captured, the route must have been in flight at a heartbeat to be named.
   const route = capturesStack ? "/spin" : "/spin-later";
 

@@ -18,6 +18,7 @@ import {
   Master,
   runMgr,
   RUNTIMES,
+  runtimeFamily,
   startServing,
   waitFor,
   getUnix,
@@ -174,7 +175,7 @@ describe.each(RUNTIMES)("live operations on %s", (runtime) => {
   it("checks that an app loads with mgr check, without serving it", async () => {
     const ok = await runMgr(runtime, ["check", APP]);
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toContain(`OK: the config is valid and ${APP} loads on ${runtime}`);
+    expect(ok.stdout).toContain(`OK: the config is valid and ${APP} loads on ${runtimeFamily(runtime)}`);
     const broken = await runMgr(runtime, ["check", `${FIXTURES}import-error.ts`]);
     expect(broken.code).toBe(4);
     expect(broken.stderr.trim().split("\n")).toHaveLength(1);
@@ -218,7 +219,7 @@ describe.each(RUNTIMES)("live operations on %s", (runtime) => {
   it("listens on a unix socket beside a TCP address, and removes it on a clean exit (Node); refuses it elsewhere", async () => {
     const socket = join(dir, "app.sock");
     const port = await freePort();
-    if (runtime !== "node") {
+    if (runtimeFamily(runtime) !== "node") {
       const refused = await runMgr(runtime, [APP, "-b", `unix:${socket}`]);
       expect(refused.code).toBe(2);
       expect(refused.stderr.trim().split("\n")).toHaveLength(1);

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { destroyAllMasters, FIXTURES, freePort, get, Master, ROOT, runMgr, RUNTIMES, waitFor } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, get, Master, ROOT, runMgr, RUNTIMES, runtimeFamily, waitFor } from "./harness.ts";
 
 interface Datagram {
   message: string;
@@ -162,13 +162,13 @@ describe.each(RUNTIMES)("sd_notify on %s", (runtime) => {
   }, 30_000);
 });
 
-describe.runIf(RUNTIMES.includes("node"))("sd_notify on node without systemd-notify", () => {
+describe.each(RUNTIMES.filter((runtime) => runtimeFamily(runtime) === "node"))("sd_notify on %s without systemd-notify", (runtime) => {
   it("warns once and serves on", async () => {
-    const receiver = new NotifyReceiver(`@mgr-notify-missing-${process.pid}`);
+    const receiver = new NotifyReceiver(`@mgr-notify-missing-${process.pid}-${runtime}`);
     await receiver.listening();
     const port = await freePort();
     // No PATH: systemd-notify cannot be found (the master and its workers start from absolute paths).
-    const master = new Master("node", [`${FIXTURES}app.ts`, "-w", "1", "-b", `127.0.0.1:${port}`], {
+    const master = new Master(runtime, [`${FIXTURES}app.ts`, "-w", "1", "-b", `127.0.0.1:${port}`], {
       NOTIFY_SOCKET: receiver.address,
       WATCHDOG_USEC: "200000",
       PATH: "/nonexistent",
@@ -179,7 +179,7 @@ describe.runIf(RUNTIMES.includes("node"))("sd_notify on node without systemd-not
     const deadline = Date.now() + 600;
     await waitFor("a few watchdog periods", () => Date.now() > deadline);
     expect(master.lines(/Cannot notify systemd/)).toEqual([
-      expect.stringMatching(/\[WARNING\] Cannot notify systemd at @mgr-notify-missing-\d+: systemd-notify is not installed/),
+      expect.stringMatching(/\[WARNING\] Cannot notify systemd at @mgr-notify-missing-\d+-\w+: systemd-notify is not installed/),
     ]);
     expect(receiver.datagrams).toEqual([]);
     master.signal("SIGTERM");
