@@ -5,7 +5,7 @@
  */
 
 import { formatAddress } from "../../src/core/config.ts";
-import { isUnixAddress, type ListenAddress } from "../../src/core/protocol.ts";
+import { isUnixAddress, type SocketAddress } from "../../src/core/protocol.ts";
 import type { MasterFetch, MasterHttpServer } from "../../src/core/runtime.ts";
 
 /** The slice of `Bun.serve` used here: no port sharing, unlike the workers' servers. */
@@ -20,7 +20,7 @@ declare const Bun: {
 };
 
 /** Listens at `address` and answers with `fetch`. */
-export function serveHttpBun(address: ListenAddress, fetch: MasterFetch): Promise<MasterHttpServer> {
+export function serveHttpBun(address: SocketAddress, fetch: MasterFetch): Promise<MasterHttpServer> {
   try {
     const where = isUnixAddress(address) ? { unix: address.path } : { hostname: address.host, port: address.port };
     const server = Bun.serve({ ...where, fetch, error: () => new Response("Internal Server Error", { status: 500 }) });

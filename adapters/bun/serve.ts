@@ -8,9 +8,9 @@
  */
 
 import type { FetchHandler } from "../../src/runtime/app.ts";
-import { isUnixAddress } from "../../src/core/protocol.ts";
+import { isFdAddress, isUnixAddress } from "../../src/core/protocol.ts";
 import { closeConnectionsWhileDraining } from "../../src/runtime/connection-close.ts";
-import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
+import { INHERITED_SOCKETS_UNSUPPORTED, ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
@@ -53,6 +53,10 @@ export function serveBun(handler: FetchHandler, options: ServeOptions): Promise<
     if (isUnixAddress(address)) {
       for (const server of servers) void server.stop(true);
       return Promise.reject(new ListenError(address, UNIX_SOCKETS_UNSUPPORTED));
+    }
+    if (isFdAddress(address)) {
+      for (const server of servers) void server.stop(true);
+      return Promise.reject(new ListenError(address, INHERITED_SOCKETS_UNSUPPORTED));
     }
     const { host, port } = address;
     try {

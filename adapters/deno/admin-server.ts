@@ -5,7 +5,7 @@
  */
 
 import { formatAddress } from "../../src/core/config.ts";
-import { isUnixAddress, type ListenAddress } from "../../src/core/protocol.ts";
+import { isUnixAddress, type SocketAddress } from "../../src/core/protocol.ts";
 import type { MasterFetch, MasterHttpServer } from "../../src/core/runtime.ts";
 
 /** The slice of `Deno.serve` used here: TCP or a unix socket, no port sharing. */
@@ -22,7 +22,7 @@ interface DenoServe {
 const Deno = (globalThis as unknown as { Deno: DenoServe }).Deno;
 
 /** Listens at `address` and answers with `fetch`. */
-export function serveHttpDeno(address: ListenAddress, fetch: MasterFetch): Promise<MasterHttpServer> {
+export function serveHttpDeno(address: SocketAddress, fetch: MasterFetch): Promise<MasterHttpServer> {
   try {
     let port: number | undefined;
     const where = isUnixAddress(address) ? { path: address.path, transport: "unix" as const } : { hostname: address.host, port: address.port };

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { isUnixAddress, type ListenAddress } from "../../src/core/protocol.ts";
-import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
+import { isFdAddress, isUnixAddress, type ListenAddress } from "../../src/core/protocol.ts";
+import { INHERITED_SOCKETS_UNSUPPORTED, ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { Deno } from "./deno-api.ts";
 
@@ -19,6 +19,7 @@ import { Deno } from "./deno-api.ts";
  */
 export function checkListen(address: ListenAddress): Promise<void> {
   if (isUnixAddress(address)) return Promise.reject(new ListenError(address, UNIX_SOCKETS_UNSUPPORTED));
+  if (isFdAddress(address)) return Promise.reject(new ListenError(address, INHERITED_SOCKETS_UNSUPPORTED));
   try {
     Deno.listen({ hostname: address.host, port: address.port }).close();
     return Promise.resolve();

@@ -20,9 +20,9 @@
  */
 
 import type { FetchHandler } from "../../src/runtime/app.ts";
-import { isUnixAddress } from "../../src/core/protocol.ts";
+import { isFdAddress, isTcpAddress, isUnixAddress } from "../../src/core/protocol.ts";
 import { closeConnectionsWhileDraining } from "../../src/runtime/connection-close.ts";
-import { ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
+import { INHERITED_SOCKETS_UNSUPPORTED, ListenError, UNIX_SOCKETS_UNSUPPORTED } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
@@ -41,6 +41,7 @@ import { countWebSockets, UPGRADE_NEEDS_DENO_SERVE } from "./websocket.ts";
 export async function serveDeno(handler: FetchHandler, options: ServeOptions): Promise<WorkerServer> {
   for (const address of options.bind) {
     if (isUnixAddress(address)) throw new ListenError(address, UNIX_SOCKETS_UNSUPPORTED);
+    if (isFdAddress(address)) throw new ListenError(address, INHERITED_SOCKETS_UNSUPPORTED);
   }
   const serving = findConnectionServing();
   // Only Deno.serve keeps an upgraded connection open: an app that serves WebSockets says so.
@@ -57,7 +58,7 @@ export async function serveDeno(handler: FetchHandler, options: ServeOptions): P
 function listen(options: ServeOptions): DenoListener[] {
   const listeners: DenoListener[] = [];
   for (const address of options.bind) {
-    if (isUnixAddress(address)) continue; // refused above
+    if (!isTcpAddress(address)) continue; // refused above
     try {
       const listener = Deno.listen({
         hostname: address.host,
@@ -90,7 +91,7 @@ async function serveWithDenoServe(handler: FetchHandler, options: ServeOptions):
 
   const servers: { server: DenoHttpServer; abort: AbortController; sockets: OpenSocket[] }[] = [];
   for (const address of options.bind) {
-    if (isUnixAddress(address)) continue; // refused above
+    if (!isTcpAddress(address)) continue; // refused above
     const abort = new AbortController();
     try {
       const prefix = fallbackPrefix(address.host, address.port);

@@ -8,11 +8,11 @@
 import { createAdaptorServer } from "@hono/node-server";
 import type { Server } from "node:http";
 import { formatAddress } from "../../src/core/config.ts";
-import { isUnixAddress, type ListenAddress } from "../../src/core/protocol.ts";
+import { isUnixAddress, type SocketAddress } from "../../src/core/protocol.ts";
 import type { MasterFetch, MasterHttpServer } from "../../src/core/runtime.ts";
 
 /** Listens at `address` and answers with `fetch`. */
-export function serveHttpNode(address: ListenAddress, fetch: MasterFetch): Promise<MasterHttpServer> {
+export function serveHttpNode(address: SocketAddress, fetch: MasterFetch): Promise<MasterHttpServer> {
   // The master's own Request and Response stay the runtime's: nothing else in it expects Hono's.
   const server = createAdaptorServer({ fetch, overrideGlobalObjects: false }) as Server;
   return new Promise((resolve, reject) => {

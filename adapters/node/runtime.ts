@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import { realClock } from "../../src/runtime/real-clock.ts";
 import type { Runtime } from "../../src/core/runtime.ts";
 import { checkListen } from "../../src/runtime/check-listen.ts";
+import { findListeningFd } from "../../src/runtime/listening-fds.ts";
 import { importModule } from "./import-module.ts";
 import { spawnClusterWorker } from "./spawn.ts";
 import { monotonicMicrosNode, notifyNode } from "./notify.ts";
@@ -34,6 +35,7 @@ export function createNodeRuntime(): Runtime {
     cpuCount: availableParallelism,
     // The cluster master creates every listener, unix sockets included, and shares it with the workers.
     unixSockets: true,
+    listeningFd: (address) => findListeningFd(address),
     importModule,
     setProcessTitle(title) {
       process.title = title;

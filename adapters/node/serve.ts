@@ -10,9 +10,9 @@
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { Server as NetServer, type Socket } from "node:net";
+import { Server as NetServer, Socket } from "node:net";
 import { getRequestListener, RequestError } from "@hono/node-server";
-import { isUnixAddress, type ListenAddress } from "../../src/core/protocol.ts";
+import { isFdAddress, isUnixAddress, type ListenAddress } from "../../src/core/protocol.ts";
 import type { FetchHandler } from "../../src/runtime/app.ts";
 import { ListenError } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
@@ -223,10 +223,15 @@ function listen(server: Server, address: ListenAddress, backlog: number): Promis
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => reject(new ListenError(address, describeListenError(error)));
     server.once("error", onError);
-    server.listen(isUnixAddress(address) ? { path: address.path, backlog } : { ...address, backlog }, () => {
+    const onListening = () => {
       server.off("error", onError);
       resolve();
-    });
+    };
+    // A socket handed to this worker at spawn (spawn.ts) is listened on here, as a handle: Node then
+    // listens itself instead of asking the cluster master, which has no copy under that number.
+    if (isFdAddress(address)) server.listen(new Socket({ fd: address.fd, readable: false, writable: false }), backlog, onListening);
+    else if (isUnixAddress(address)) server.listen({ path: address.path, backlog }, onListening);
+    else server.listen({ host: address.host, port: address.port, backlog }, onListening);
   });
 }
 

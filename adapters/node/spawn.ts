@@ -3,6 +3,9 @@
  *
  * The master creates the listening socket and keeps it open while workers come and go, so the port
  * never refuses a connection; how the workers get connections from it is scheduling-policy.ts's choice.
+ * A socket the master inherited (`fd://`, socket activation, a USR2 upgrade) is the exception: each
+ * worker is handed a copy at spawn and listens on it itself, and the master never wraps its own, which
+ * node:cluster would close whenever the pool is empty, ending the socket.
  *
  * @module
  */
@@ -11,7 +14,7 @@ import cluster from "node:cluster";
 import type { Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import { extname } from "node:path";
-import { isFromWorker } from "../../src/core/protocol.ts";
+import { isFdAddress, isFromWorker } from "../../src/core/protocol.ts";
 import type { WorkerSpec } from "../../src/core/protocol.ts";
 import type { WorkerHandle } from "../../src/core/runtime.ts";
 import { channelClosed, reportAfterChannelClose } from "../../src/runtime/channel-close.ts";
@@ -31,13 +34,31 @@ function setupPrimary(): void {
   cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], silent: false });
 }
 
+/** The streams every worker gets, as `child_process.fork` gives them; inherited sockets follow. */
+const WORKER_STDIO = ["inherit", "inherit", "inherit", "ipc"] as const;
+
+/**
+ * The worker's stdio with each inherited socket of `spec.bind` appended, and the spec with those
+ * addresses renumbered to the descriptors the worker will find them at.
+ */
+export function handInheritedSockets(spec: WorkerSpec): { stdio: (string | number)[]; spec: WorkerSpec } {
+  const stdio: (string | number)[] = [...WORKER_STDIO];
+  const bind = spec.bind.map((address) => {
+    if (!isFdAddress(address)) return address;
+    stdio.push(address.fd);
+    return { ...address, fd: stdio.length - 1 };
+  });
+  return { stdio, spec: { ...spec, bind } };
+}
+
 /** Forks one cluster worker for `spec`. */
 export function spawnClusterWorker(spec: WorkerSpec): WorkerHandle {
   setupPrimary();
   // Each fork reads the settings: a reload may have changed the account.
   const runAs = resolveRunAs(spec.user, spec.group);
-  cluster.setupPrimary({ uid: runAs?.uid, gid: runAs?.gid });
-  const worker: Worker = cluster.fork(workerSpecEnv(spec));
+  const inherited = handInheritedSockets(spec);
+  cluster.setupPrimary({ uid: runAs?.uid, gid: runAs?.gid, stdio: inherited.stdio });
+  const worker: Worker = cluster.fork(workerSpecEnv(inherited.spec));
   const pid = worker.process.pid;
   if (pid === undefined) throw new Error("Cannot start a worker: node:cluster returned no process");
   // A send to a worker that just died fails with EPIPE; its exit event tells the master what happened.

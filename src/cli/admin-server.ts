@@ -9,7 +9,7 @@ import { lstatSync, unlinkSync } from "node:fs";
 import { type Config, formatAddress, isLoopbackAddress, parseBind } from "../core/config.ts";
 import { errorMessage } from "../core/error-text.ts";
 import type { Logger } from "../core/logger.ts";
-import { isUnixAddress, type ListenAddress } from "../core/protocol.ts";
+import { isFdAddress, isUnixAddress, type SocketAddress } from "../core/protocol.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { type AdminAppOptions, createAdminApp } from "./admin-app.ts";
 import { isListening } from "./control-socket.ts";
@@ -21,9 +21,12 @@ import { UsageError } from "./usage-error.ts";
  * @throws {UsageError} when it is off loopback without a token: anyone who reaches the port could
  * read the pool and, with the dashboard's buttons, reload it.
  */
-export function adminAddress(config: Pick<Config, "adminBind" | "adminToken">): ListenAddress | null {
+export function adminAddress(config: Pick<Config, "adminBind" | "adminToken">): SocketAddress | null {
   if (config.adminBind === null) return null;
   const address = parseBind(config.adminBind, "adminBind");
+  if (isFdAddress(address)) {
+    throw new UsageError(`the admin endpoint cannot serve ${formatAddress(address)}: bind it to HOST:PORT or unix:PATH with --admin-bind`);
+  }
   if (!isLoopbackAddress(address) && config.adminToken === null) {
     throw new UsageError(
       `refusing to serve the admin endpoint on ${formatAddress(address)} without a token: set --admin-token ` +
@@ -40,7 +43,7 @@ export function adminAddress(config: Pick<Config, "adminBind" | "adminToken">): 
  */
 export async function startAdminServer(
   runtime: Runtime,
-  address: ListenAddress,
+  address: SocketAddress,
   options: Omit<AdminAppOptions, "log">,
   log: Logger,
 ): Promise<() => Promise<void>> {
@@ -56,6 +59,40 @@ export async function startAdminServer(
     } catch (error) {
       log.debug(`Admin endpoint close: ${errorMessage(error)}`);
     }
+  };
+}
+
+/** How often a new master tries the old one's admin address during a USR2 upgrade. */
+const TAKE_OVER_RETRY_MS = 500;
+
+/**
+ * Starts the admin endpoint with `start` as soon as its address is free: during a USR2 upgrade the
+ * old master holds it until it exits. Returns the function that stops trying, or closes the endpoint.
+ */
+export function takeOverAdminServer(start: () => Promise<() => Promise<void>>, runtime: Runtime, log: Logger): () => Promise<void> {
+  let stopped = false;
+  let close: (() => Promise<void>) | undefined;
+  let timer: unknown;
+  let said = false;
+  const attempt = () => {
+    start().then(
+      (stop) => {
+        if (stopped) return void stop();
+        close = stop;
+      },
+      (error) => {
+        if (stopped) return;
+        if (!said) log.info(`Admin endpoint: waiting for the old master to release it (${errorMessage(error)})`);
+        said = true;
+        timer = runtime.clock.setTimeout(attempt, TAKE_OVER_RETRY_MS);
+      },
+    );
+  };
+  attempt();
+  return async () => {
+    stopped = true;
+    runtime.clock.clearTimeout(timer);
+    await close?.();
   };
 }
 

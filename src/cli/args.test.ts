@@ -81,7 +81,7 @@ describe("parseCommandLine", () => {
     [["app.ts", "--help=yes"], {}, "--help takes no value"],
     [["app.ts", "--max-requests", "1.5"], {}, '--max-requests must be an integer >= 0, got "1.5"'],
     [["app.ts", "--log-level", "loud"], {}, '--log-level must be one of debug, info, warning, error, critical, got "loud"'],
-    [["app.ts", "-b", "localhost:99999"], {}, '--bind must be HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535, got "localhost:99999"'],
+    [["app.ts", "-b", "localhost:99999"], {}, '--bind must be HOST:PORT, [IPv6]:PORT, HOST, unix:PATH or fd://FD, with PORT from 1 to 65535, got "localhost:99999"'],
     [["app.ts", "--worker", "2"], {}, "unknown option --worker; did you mean --workers?"],
     [["app.ts", "--zzzzzz"], {}, "unknown option --zzzzzz"],
     [["app.ts", "--workers"], {}, "--workers needs a value"],

@@ -57,7 +57,8 @@ afterEach(async () => {
 
 async function start(options: ControlServerOptions = {}): Promise<void> {
   const log = createLogger({ level: "debug", pid: 1, write: (line) => logLines.push(line) });
-  stopServer = await startControlServer({ path, privateDirectory: false }, supervisor, log, options);
+  const server = await startControlServer({ path, privateDirectory: false }, supervisor, log, options);
+  stopServer = () => server.close();
 }
 
 /** A client connection that collects reply lines and notices when the server closes it. */

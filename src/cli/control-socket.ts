@@ -11,7 +11,7 @@
  */
 
 import { chmodSync, lstatSync, unlinkSync } from "node:fs";
-import { connect, createServer, type Socket } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type Config, formatAddress } from "../core/config.ts";
@@ -72,10 +72,20 @@ export interface ControlServerOptions {
   idleTimeoutMs?: number;
 }
 
+/** A listening control socket. */
+export interface ControlServer {
+  /** Closes the socket, ends every connection (so a waiting `mgr stop` returns) and removes the file. */
+  close(): Promise<void>;
+  /**
+   * Listens at `path` instead (a USR2 upgrade moves the old master's socket aside for the new one's);
+   * connections already open stay.
+   */
+  moveTo(path: string): Promise<void>;
+}
+
 /**
  * Checks the socket's directory (making mgr's own one), then listens at `location` and answers
- * requests with `target`. Resolves with the function that closes the socket, ends every connection
- * (so a waiting `mgr stop` returns) and removes the file.
+ * requests with `target`. Resolves with the {@linkcode ControlServer}.
  *
  * @throws {UnsafePathError} when the directory, or a file already at the path, could be another user's.
  * @throws {Error} when another live master already listens there.
@@ -85,7 +95,7 @@ export async function startControlServer(
   target: ControlTarget,
   log: Logger,
   options: ControlServerOptions = {},
-): Promise<() => Promise<void>> {
+): Promise<ControlServer> {
   const { path } = location;
   const limits = {
     maxLineBytes: options.maxLineBytes ?? MAX_CONTROL_LINE_BYTES,
@@ -97,7 +107,7 @@ export async function startControlServer(
   await removeStaleSocket(path);
 
   const connections = new Set<Socket>();
-  const server = createServer((socket) => {
+  const onConnection = (socket: Socket) => {
     socket.on("error", () => {});
     if (connections.size >= limits.maxConnections) {
       closeWith(socket, { ok: false, error: `too many control connections (at most ${limits.maxConnections}); try again` });
@@ -106,7 +116,49 @@ export async function startControlServer(
     connections.add(socket);
     socket.once("close", () => connections.delete(socket));
     serveConnection(socket, target, log, limits);
-  });
+  };
+  let current = await listenAt(path, onConnection, log);
+  const stopListening = async ({ server, inode, path }: Listening) => {
+    // The runtime removes the file it bound when the server closes: before that, make sure it is ours.
+    let ours = false;
+    try {
+      ours = lstatSync(path).ino === inode;
+    } catch {
+      // Already removed.
+    }
+    if (!ours) server.unref(); // a newer master's socket is at this path now: leave it be
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    try {
+      if (ours && lstatSync(path).ino === inode) unlinkSync(path);
+    } catch {
+      // Removed on close.
+    }
+  };
+  return {
+    async close() {
+      const stopped = stopListening(current);
+      for (const socket of connections) closeSoon(socket);
+      await stopped;
+    },
+    async moveTo(to) {
+      // Not a rename: closing would then remove the old name, by then another master's socket.
+      await removeStaleSocket(to);
+      const previous = current;
+      current = await listenAt(to, onConnection, log);
+      await stopListening(previous);
+    },
+  };
+}
+
+interface Listening {
+  server: Server;
+  path: string;
+  inode: number;
+}
+
+/** Listens at `path`, created 0600, and serves each connection with `onConnection`. */
+async function listenAt(path: string, onConnection: (socket: Socket) => void, log: Logger): Promise<Listening> {
+  const server = createServer(onConnection);
   // Created 0600 from the start: in a directory others can enter, no window where they may connect.
   const umask = process.umask(0o177);
   try {
@@ -122,20 +174,8 @@ export async function startControlServer(
   }
   server.on("error", (error) => log.warning(`Control socket: ${(error as Error).message}`));
   chmodSync(path, 0o600);
-  const inode = lstatSync(path).ino;
   log.debug(`Control socket: ${path}`);
-  return async () => {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const socket of connections) closeSoon(socket);
-    });
-    try {
-      // Only our own socket: a newer master may have put its own at this path.
-      if (lstatSync(path).ino === inode) unlinkSync(path);
-    } catch {
-      // Already removed.
-    }
-  };
+  return { server, path, inode: lstatSync(path).ino };
 }
 
 /** Reads request lines from `socket` and answers each; closes it on a line too long or when idle. */

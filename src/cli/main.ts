@@ -7,8 +7,8 @@
 
 import { formatAddress } from "../core/config.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from "../core/exit-codes.ts";
-import { isUnixAddress } from "../core/protocol.ts";
-import { UNIX_SOCKETS_UNSUPPORTED } from "../runtime/worker-host.ts";
+import { isFdAddress, isUnixAddress } from "../core/protocol.ts";
+import { INHERITED_SOCKETS_UNSUPPORTED, UNIX_SOCKETS_UNSUPPORTED } from "../runtime/worker-host.ts";
 import { detectRuntime } from "../runtime/detect.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { VERSION } from "../version.ts";
@@ -68,6 +68,10 @@ export async function main(argv: string[], options: MainOptions): Promise<number
         const unix = resolved.config.bind.find(isUnixAddress);
         if (unix && !runtime.unixSockets && command.command !== "print-config") {
           throw new UsageError(`cannot bind ${formatAddress(unix)} on ${runtime.name}: ${UNIX_SOCKETS_UNSUPPORTED}`);
+        }
+        const inherited = resolved.config.bind.find(isFdAddress);
+        if (inherited && !runtime.listeningFd && command.command !== "print-config") {
+          throw new UsageError(`cannot bind ${formatAddress(inherited)} on ${runtime.name}: ${INHERITED_SOCKETS_UNSUPPORTED}`);
         }
         if (command.command === "print-config") {
           stdout(formatConfig(resolved));

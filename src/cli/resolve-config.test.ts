@@ -265,7 +265,7 @@ describe("resolveConfig", () => {
       [
         "a number for bind in the file",
         withFile({ bind: 8000 }),
-        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535, got \`8000\``,
+        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST, unix:PATH or fd://FD, with PORT from 1 to 65535, got \`8000\``,
       ],
       [
         "workers 0 in the file",
@@ -280,12 +280,12 @@ describe("resolveConfig", () => {
       [
         "port 70000 in the file",
         withFile({ bind: "0.0.0.0:70000" }),
-        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535, got \`0.0.0.0:70000\``,
+        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST, unix:PATH or fd://FD, with PORT from 1 to 65535, got \`0.0.0.0:70000\``,
       ],
       [
         "an address object with port 70000 in the file",
         withFile({ bind: [{ host: "a", port: 70000 }] }),
-        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535, got \`[{"host":"a","port":70000}]\``,
+        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST, unix:PATH or fd://FD, with PORT from 1 to 65535, got \`[{"host":"a","port":70000}]\``,
       ],
       [
         "an empty bind list in the file",
@@ -315,17 +315,17 @@ describe("resolveConfig", () => {
       [
         "localhost:abc in the file",
         withFile({ bind: "localhost:abc" }),
-        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535, got \`localhost:abc\``,
+        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST, unix:PATH or fd://FD, with PORT from 1 to 65535, got \`localhost:abc\``,
       ],
       [
         "[::1 in the file",
         withFile({ bind: "[::1" }),
-        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535, got \`[::1\``,
+        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST, unix:PATH or fd://FD, with PORT from 1 to 65535, got \`[::1\``,
       ],
       [
         "a unix socket without a path in the file",
         withFile({ bind: "unix:" }),
-        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535, got \`unix:\``,
+        `${FILE}: \`bind\` must be HOST:PORT, [IPv6]:PORT, HOST, unix:PATH or fd://FD, with PORT from 1 to 65535, got \`unix:\``,
       ],
       [
         "a hook that is not a function",
@@ -392,7 +392,7 @@ describe("resolveConfig", () => {
       [
         "a bad item in MGR_BIND",
         inputs({ env: { MGR_BIND: "0.0.0.0:8000, localhost:abc" } }),
-        "environment variable MGR_BIND must be HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535, " +
+        "environment variable MGR_BIND must be HOST:PORT, [IPv6]:PORT, HOST, unix:PATH or fd://FD, with PORT from 1 to 65535, " +
         'got "0.0.0.0:8000, localhost:abc"',
       ],
       [
@@ -425,7 +425,7 @@ describe("resolveConfig", () => {
       [
         "--bind [::1",
         inputs({ flags: { bind: ["127.0.0.1:8000", "[::1"] } }),
-        '--bind must be HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535, got "[::1"',
+        '--bind must be HOST:PORT, [IPv6]:PORT, HOST, unix:PATH or fd://FD, with PORT from 1 to 65535, got "[::1"',
       ],
       [
         "--log-format xml",

@@ -18,7 +18,7 @@ import { UnsafePathError } from "../runtime/private-directory.ts";
 import type { Runtime } from "../core/runtime.ts";
 import { VERSION } from "../version.ts";
 import { askMasterPid } from "./control-client.ts";
-import { controlSocketLocation, startControlServer } from "./control-socket.ts";
+import { type ControlServer, controlSocketLocation, startControlServer } from "./control-socket.ts";
 import type { ConfigLoader } from "./config-loader.ts";
 import type { MainOptions } from "./main-options.ts";
 import type { ResolvedConfig } from "./resolve-config.ts";
@@ -28,15 +28,29 @@ import { handOverLogFiles } from "../runtime/worker-accounts.ts";
 import { AccountError, resolveRunAs, type RunAs } from "../runtime/run-as.ts";
 import { errorMessage } from "../core/error-text.ts";
 import { startServiceNotify } from "./service-notify.ts";
+import { takeInheritedListeners } from "./inherited-listeners.ts";
+import { createUpgrader, masterCommand, OLDBIN_SUFFIX } from "./upgrade.ts";
 import { PoolCounters } from "../core/pool-counters.ts";
 import type { StatusReport } from "../core/status-report.ts";
-import { adminAddress, startAdminServer } from "./admin-server.ts";
+import { adminAddress, startAdminServer, takeOverAdminServer } from "./admin-server.ts";
 import { type ReloadWatcher, watchForReload } from "./watch-reload.ts";
 import { decideBalancing } from "../core/platform-balance.ts";
 import type { Config } from "../core/config.ts";
 
 /** Runs the master; resolves with its exit code. */
 export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: ConfigLoader, options: MainOptions): Promise<number> {
+  // Sockets handed over by systemd or an old master replace the configured addresses, at start and
+  // at every reload (a reload never changes addresses anyway).
+  const inherited = takeInheritedListeners(options.env, runtime.pid);
+  const servesInherited = inherited !== undefined && (inherited.from === "upgrade" || runtime.listeningFd !== undefined);
+  if (servesInherited) {
+    const withInherited = (found: ResolvedConfig): ResolvedConfig => ({ ...found, config: { ...found.config, bind: inherited.bind } });
+    resolved = withInherited(resolved);
+    const loadConfigured = load;
+    load = async (reload) => withInherited(await loadConfigured(reload));
+  }
+  // What a new master started by USR2 inherits: this master's environment as it began.
+  const masterEnv = { ...options.env };
   const { config } = resolved;
   const control = controlSocketLocation(config, options.env);
   const clash = config.bind.find((address) => isUnixAddress(address) && resolve(address.path) === resolve(control.path));
@@ -95,6 +109,13 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   }
 
   logger.info(`Starting mgr ${VERSION}`);
+  if (inherited?.from === "upgrade") {
+    logger.info(`Upgrading master ${inherited.oldMaster}: serving its addresses alongside it; send it WINCH, then TERM`);
+  } else if (inherited && !servesInherited) {
+    logger.warning(`LISTEN_FDS is set, but ${runtime.name} workers cannot serve inherited sockets; binding ${config.bind.map(formatAddress).join(", ")} instead`);
+  } else if (inherited) {
+    logger.info(`Socket activation: serving the ${inherited.bind.length} socket(s) systemd passed (LISTEN_FDS)`);
+  }
   // Off Linux, Bun and Deno workers may not share the port's connections (see platform-balance.ts).
   const balance = decideBalancing(runtime.name, runtime.os, config.workers);
   if (balance) logger[balance.level](balance.message);
@@ -124,6 +145,8 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
       reloadWatcher?.onLifecycle(event);
     },
     onPoolEvent: (event) => counters.record(event),
+    upgrade: () => upgrader.upgrade(),
+    upgradingFrom: inherited?.from === "upgrade" ? inherited.oldMaster : undefined,
   });
   // One document for `mgr status --json` and the admin endpoint's /status.
   const status = (): StatusReport => ({ ...supervisor.status(), counters: counters.snapshot() });
@@ -135,8 +158,10 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   };
 
   let stopControl = async () => {};
+  let controlServer: ControlServer | undefined;
   try {
-    stopControl = await startControlServer(control, target, logger);
+    controlServer = await startControlServer(control, target, logger);
+    stopControl = () => controlServer!.close();
   } catch (error) {
     // The master serves on: a planted directory must not be a way to keep it from starting.
     if (error instanceof UnsafePathError) {
@@ -147,7 +172,10 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   }
 
   let stopAdmin = async () => {};
-  if (admin) {
+  if (admin && inherited?.from === "upgrade") {
+    // The old master keeps its admin endpoint until it exits: this one takes the address over then.
+    stopAdmin = takeOverAdminServer(() => startAdminServer(runtime, admin, { ...target, counters, token: config.adminToken }, logger), runtime, logger);
+  } else if (admin) {
     try {
       stopAdmin = await startAdminServer(runtime, admin, { ...target, counters, token: config.adminToken }, logger);
     } catch (error) {
@@ -160,6 +188,24 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     }
   }
 
+  const upgrader = createUpgrader({
+    runtime,
+    logger,
+    bind: () => config.bind,
+    command: masterCommand(runtime.name),
+    env: masterEnv,
+    pidfile: config.pidfile,
+    control: controlServer && {
+      server: controlServer,
+      path: control.path,
+      oldbinPath: config.pidfile
+        ? controlSocketLocation({ ...config, pidfile: `${config.pidfile}${OLDBIN_SUFFIX}` }, options.env).path
+        : `${control.path}${OLDBIN_SUFFIX}`,
+    },
+    notifier: systemd?.notifier,
+    oldMaster: inherited?.from === "upgrade" ? inherited.oldMaster : undefined,
+    workers: () => supervisor.desiredWorkers,
+  });
   systemd?.notifier.starting(config.workers);
   await supervisor.start();
   if (config.reload) {
@@ -171,6 +217,7 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   await stopAdmin();
   await stopControl();
   releasePidfile();
+  upgrader.release();
   errorLog.close();
   return code;
 }

@@ -5,6 +5,7 @@ import {
   DEFAULT_BIND,
   DEFAULTS,
   formatAddress,
+  formatListenUrl,
   parseBind,
   validateValue,
 } from "./config.ts";
@@ -256,8 +257,16 @@ describe("parseBind", () => {
     ["[::1]:8080", { host: "::1", port: 8080 }],
     ["[::]:443", { host: "::", port: 443 }],
     ["[fe80::1%eth0]:9000", { host: "fe80::1%eth0", port: 9000 }],
+    ["fd://3", { fd: 3 }],
+    ["fd://12", { fd: 12 }],
   ])("reads %s", (text, expected) => {
     expect(parseBind(text)).toEqual(expected);
+  });
+
+  it("formats an inherited socket by its number, or by the address it is known to listen on", () => {
+    expect(formatListenUrl({ fd: 3 })).toBe("fd://3");
+    expect(formatListenUrl({ fd: 3, name: "127.0.0.1:8000" })).toBe("http://127.0.0.1:8000");
+    expect(formatListenUrl({ path: "/run/app.sock" })).toBe("unix:/run/app.sock");
   });
 
   it("gives a bare host port 8000", () => {
@@ -279,6 +288,10 @@ describe("parseBind", () => {
     "",
     "[::1]:0",
     "[::1]:65536",
+    "fd://",
+    "fd://2",
+    "fd://three",
+    "fd://-3",
   ])("rejects %j", (text) => {
     const error = configError(() => parseBind(text));
     expect(error.key).toBe("bind");

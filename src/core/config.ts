@@ -7,7 +7,7 @@
  * @module
  */
 
-import { isUnixAddress, type ListenAddress, type LogLevel, type TcpAddress, type UnixAddress } from "./protocol.ts";
+import { isFdAddress, isUnixAddress, type FdAddress, type ListenAddress, type LogLevel, type TcpAddress, type UnixAddress } from "./protocol.ts";
 import { type Hooks, validateHooks } from "./hooks.ts";
 import { ConfigError } from "./config-error.ts";
 import { compileAccessLogFormat } from "./access-log-format.ts";
@@ -411,7 +411,7 @@ function seconds(): Check {
   };
 }
 
-const BIND_EXPECTED = "HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from 1 to 65535";
+const BIND_EXPECTED = "HOST:PORT, [IPv6]:PORT, HOST, unix:PATH or fd://FD, with PORT from 1 to 65535";
 
 /**
  * Parses a Gunicorn-style bind: `HOST:PORT`, `[::1]:PORT`, or a bare `HOST` (port 8000).
@@ -420,6 +420,7 @@ const BIND_EXPECTED = "HOST:PORT, [IPv6]:PORT, HOST or unix:PATH, with PORT from
  * ```ts
  * parseBind("0.0.0.0:8080"); // { host: "0.0.0.0", port: 8080 }
  * parseBind("[::1]:8080");   // { host: "::1", port: 8080 }
+ * parseBind("fd://3");       // { fd: 3 }, a socket the master inherited open
  * ```
  * @throws {ConfigError} when the address cannot be read.
  */
@@ -428,6 +429,12 @@ export function parseBind(text: string, key = "bind"): ListenAddress {
     const path = text.slice("unix:".length);
     if (path === "") throw new ConfigError(key, text, BIND_EXPECTED);
     return { path };
+  }
+  if (text.startsWith("fd://")) {
+    const fd = text.slice("fd://".length);
+    // 0, 1 and 2 are the standard streams, never a listening socket.
+    if (!/^\d+$/.test(fd) || Number(fd) < 3) throw new ConfigError(key, text, `${BIND_EXPECTED} (FD 3 or above)`);
+    return { fd: Number(fd) };
   }
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
   let host: string;
@@ -450,6 +457,11 @@ export function parseBind(text: string, key = "bind"): ListenAddress {
 }
 
 function checkAddress(key: string, value: unknown): ListenAddress {
+  const inherited = value as Partial<FdAddress> | null;
+  if (typeof inherited === "object" && inherited !== null && "fd" in inherited) {
+    if (!Number.isInteger(inherited.fd) || inherited.fd! < 3) throw new ConfigError(key, value, BIND_EXPECTED);
+    return { fd: inherited.fd! };
+  }
   const unix = value as Partial<UnixAddress> | null;
   if (typeof unix === "object" && unix !== null && "path" in unix) {
     if (typeof unix.path !== "string" || unix.path === "") throw new ConfigError(key, value, BIND_EXPECTED);
@@ -470,17 +482,23 @@ function checkAddress(key: string, value: unknown): ListenAddress {
  */
 export function isLoopbackAddress(address: ListenAddress): boolean {
   if (isUnixAddress(address)) return true;
+  if (isFdAddress(address)) return false;
   const host = address.host.toLowerCase();
   return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-/** Formats an address the way users type it: `127.0.0.1:8000`, `[::1]:8000`, `unix:/run/app.sock`. */
+/**
+ * Formats an address the way users type it: `127.0.0.1:8000`, `[::1]:8000`, `unix:/run/app.sock`,
+ * `fd://3`; an inherited socket whose address is known goes by that address.
+ */
 export function formatAddress(address: ListenAddress): string {
   if (isUnixAddress(address)) return `unix:${address.path}`;
+  if (isFdAddress(address)) return address.name ?? `fd://${address.fd}`;
   return address.host.includes(":") ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
-/** Where to point a client: `http://127.0.0.1:8000`, or `unix:/run/app.sock`. */
+/** Where to point a client: `http://127.0.0.1:8000`, `unix:/run/app.sock`, or `fd://3`. */
 export function formatListenUrl(address: ListenAddress): string {
-  return isUnixAddress(address) ? formatAddress(address) : `http://${formatAddress(address)}`;
+  const text = formatAddress(address);
+  return /^(?:unix:|fd:)/.test(text) ? text : `http://${text}`;
 }

@@ -7,8 +7,11 @@
  * @module
  */
 
-/** Where a worker listens: a TCP host and port, or a unix socket. */
-export type ListenAddress = TcpAddress | UnixAddress;
+/** Where a worker listens: a TCP host and port, a unix socket, or a socket the master inherited. */
+export type ListenAddress = TcpAddress | UnixAddress | FdAddress;
+
+/** An address a process binds itself: a TCP host and port, or a unix socket. */
+export type SocketAddress = TcpAddress | UnixAddress;
 
 /** A TCP address. */
 export interface TcpAddress {
@@ -19,6 +22,27 @@ export interface TcpAddress {
 /** A unix socket, `unix:/run/app.sock` on the command line. */
 export interface UnixAddress {
   path: string;
+}
+
+/**
+ * A listening socket the master was handed already open, as file descriptor `fd`: by systemd's socket
+ * activation (`fd://3` on the command line), or by the old master of a USR2 upgrade. Only Node's
+ * workers can serve one (see the adapters).
+ */
+export interface FdAddress {
+  fd: number;
+  /** The address the socket listens on, when known (`127.0.0.1:8000`), for the log. */
+  name?: string;
+}
+
+/** True when `address` is an inherited socket. */
+export function isFdAddress(address: ListenAddress): address is FdAddress {
+  return "fd" in address;
+}
+
+/** True when `address` is a TCP host and port. */
+export function isTcpAddress(address: ListenAddress): address is TcpAddress {
+  return "port" in address;
 }
 
 /** True when `address` is a unix socket. */

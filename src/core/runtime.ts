@@ -6,7 +6,7 @@
  */
 
 import type { Clock } from "./clock.ts";
-import type { FromWorker, ListenAddress, ToWorker, WorkerSpec } from "./protocol.ts";
+import type { FromWorker, ListenAddress, SocketAddress, TcpAddress, ToWorker, WorkerSpec } from "./protocol.ts";
 
 /** The runtimes mgr runs on. */
 export type RuntimeName = "node" | "bun" | "deno";
@@ -54,6 +54,12 @@ export interface Runtime {
    * Deno's cannot, since each worker owns its listener and SO_REUSEPORT does not apply to unix sockets.
    */
   unixSockets: boolean;
+  /**
+   * The descriptor of the master's listening socket for `address`, to hand to a new master at a USR2
+   * upgrade. Present where workers can serve a socket they inherit (`fd://`, socket activation): Node,
+   * whose cluster master owns the sockets. Absent on Bun and Deno, whose workers listen themselves.
+   */
+  listeningFd?(address: TcpAddress): number | undefined;
   /** Imports a module by URL, with whatever the runtime needs to read TypeScript (the config file). */
   importModule(url: string): Promise<unknown>;
   /** Sets the process title shown by `ps`, where the runtime can. */
@@ -78,7 +84,7 @@ export interface Runtime {
    * it must answer while every worker is busy or gone. Resolves once listening; rejects with an error
    * naming the address when it cannot listen. Absent where the runtime has no server for the master.
    */
-  serveHttp?(address: ListenAddress, fetch: MasterFetch): Promise<MasterHttpServer>;
+  serveHttp?(address: SocketAddress, fetch: MasterFetch): Promise<MasterHttpServer>;
   /** The operating system, as Node names it: `linux`, `darwin`, `win32`, `freebsd`… */
   os?: string;
   /**

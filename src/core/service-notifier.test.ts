@@ -41,6 +41,23 @@ describe("ServiceNotifier", () => {
     ]);
   });
 
+  it("after a hand-over to a new master, sends only watchdog pings, until it reclaims the service", () => {
+    const { clock, sent, notifier } = setup(5_000);
+    notifier.starting(2);
+    notifier.onLifecycle({ type: "ready", workers: 2 });
+    notifier.handOver(777);
+    notifier.onLifecycle({ type: "scaled", workers: 0 });
+    notifier.onLifecycle({ type: "stopping" });
+    clock.advance(5_000);
+    expect(sent.slice(2)).toEqual(["STATUS=Upgrading: new master 777 is starting", "WATCHDOG=1"]);
+    notifier.reclaim(2);
+    notifier.onLifecycle({ type: "stopping" });
+    expect(sent.slice(4)).toEqual([
+      "READY=1\nMAINPID=4242\nSTATUS=2 workers serving http://127.0.0.1:8000",
+      "STOPPING=1\nSTATUS=Stopping",
+    ]);
+  });
+
   it("pings the watchdog every interval until closed", () => {
     const { clock, sent, notifier } = setup(5_000);
     clock.advance(4_999);

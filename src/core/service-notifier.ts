@@ -40,6 +40,8 @@ export class ServiceNotifier {
   readonly #options: ServiceNotifierOptions;
   #watchdog: TimerId | undefined;
   #closed = false;
+  /** Set while a new master started by USR2 speaks for the service. */
+  #handedOver = false;
 
   constructor(options: ServiceNotifierOptions) {
     this.#options = options;
@@ -53,6 +55,7 @@ export class ServiceNotifier {
 
   /** Turns one supervisor event into its message. */
   onLifecycle(event: LifecycleEvent): void {
+    if (this.#handedOver) return;
     switch (event.type) {
       case "ready":
         return this.#send("READY=1", `MAINPID=${this.#options.pid}`, this.#serving(event.workers));
@@ -65,6 +68,21 @@ export class ServiceNotifier {
       case "stopping":
         return this.#send("STOPPING=1", "STATUS=Stopping");
     }
+  }
+
+  /**
+   * Lets the new master of a USR2 upgrade (`pid`) speak for the service: this one says so, then sends
+   * only watchdog pings, so its own stop (STOPPING=1) does not tell systemd the service is stopping.
+   */
+  handOver(pid: number): void {
+    this.#send(`STATUS=Upgrading: new master ${pid} is starting`);
+    this.#handedOver = true;
+  }
+
+  /** Speaks for the service again, after the new master of an upgrade has gone: this one is the main process. */
+  reclaim(workers: number): void {
+    this.#handedOver = false;
+    this.#send("READY=1", `MAINPID=${this.#options.pid}`, this.#serving(workers));
   }
 
   /** Stops the watchdog pings; nothing is sent after this. */

@@ -271,6 +271,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     key: "pidfile",
     flag: "pid",
+    short: "p",
     env: "MGR_PID",
     meta: "PATH",
     help: "Write the master's pid to PATH; refuse to start while it names a live master.",

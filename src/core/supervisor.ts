@@ -12,7 +12,7 @@
 import type { Config } from "./config.ts";
 import { formatListenUrl, MAX_WORKERS } from "./config.ts";
 import type { Logger } from "./logger.ts";
-import type { FromWorker } from "./protocol.ts";
+import { type FromWorker, isFdAddress } from "./protocol.ts";
 import { HookRunner } from "./hook-runner.ts";
 import type { ServerInfo } from "./hooks.ts";
 import { buildWorkerSpec } from "./worker-spec.ts";
@@ -61,6 +61,13 @@ export interface SupervisorOptions {
   onLifecycle?: (event: LifecycleEvent) => void;
   /** Told of every request count, restart, recycle and reload outcome (the metrics add them up). */
   onPoolEvent?: (event: PoolEvent) => void;
+  /** Starts a new master from the files on disk, for SIGUSR2; without it USR2 is logged and ignored. */
+  upgrade?: () => void;
+  /**
+   * The pid of the master this one replaces, when started by its USR2: that master still holds the
+   * addresses, so they are not probed at start (the probe would find them taken).
+   */
+  upgradingFrom?: number;
 }
 
 /**
@@ -197,6 +204,8 @@ export class Supervisor {
   async start(): Promise<void> {
     if (this.#phase !== "idle") throw new Error("Cannot start: the supervisor has already started");
     for (const address of this.#config.bind) {
+      // An inherited socket is still checked: that its descriptor is one.
+      if (this.#options.upgradingFrom !== undefined && !isFdAddress(address)) continue;
       try {
         await this.#runtime.checkListen(address);
       } catch (error) {
@@ -308,9 +317,12 @@ export class Supervisor {
       case "SIGUSR1":
         return this.#onUsr1();
       case "SIGUSR2":
-        return this.#log.warning("Ignoring SIGUSR2: upgrading to a new master in place is not supported; send HUP to reload");
+        if (!this.#options.upgrade) {
+          return this.#log.warning("Ignoring SIGUSR2: this master has no way to start a new one; send HUP to reload");
+        }
+        return this.#phase === "running" ? this.#options.upgrade() : undefined;
       case "SIGWINCH":
-        return this.#log.info("Ignoring SIGWINCH: the master is not daemonized");
+        return this.#stopWorkersOnly();
     }
   }
 
@@ -363,11 +375,25 @@ export class Supervisor {
   #replaceGeneration(before: PoolBeforeReload): void {
     this.#generation++;
     this.#reload = { phase: "replacing", before, generation: this.#generation, bootFailures: 0 };
-    if (this.#config.workers !== before.config.workers) this.#resize(this.#config.workers);
+    // After a WINCH, a reload brings the pool back, as Gunicorn's does.
+    if (this.#config.workers !== before.config.workers || this.#desired === 0) this.#resize(this.#config.workers);
     for (const worker of this.#table.active()) {
       worker.retiring = true;
       this.#count({ type: "recycle", reason: "reload" });
     }
+  }
+
+  /**
+   * SIGWINCH, as in Gunicorn's upgrade: every worker drains and none replaces it, while the master
+   * stays, so the new master of a USR2 serves alone. HUP starts the workers again, TERM ends the master.
+   */
+  #stopWorkersOnly(): void {
+    if (this.#phase !== "running" || this.#desired === 0) return;
+    const previous = this.#desired;
+    this.#desired = 0;
+    this.#log.info("Stopping every worker gracefully; the master stays (HUP starts them again, TERM ends it)");
+    this.#options.onLifecycle?.({ type: "scaled", workers: 0 });
+    void this.#hooks.run("nworkersChanged", this.#serverInfo(), 0, previous);
   }
 
   #onUsr1(): void {

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { existsSync, unlinkSync } from "node:fs";
+import { existsSync, fstatSync, unlinkSync } from "node:fs";
 import { connect, createServer } from "node:net";
-import { isUnixAddress, type ListenAddress, type UnixAddress } from "../core/protocol.ts";
+import { type FdAddress, isFdAddress, isUnixAddress, type ListenAddress, type UnixAddress } from "../core/protocol.ts";
 import { ListenError } from "./worker-host.ts";
 import { errorMessage } from "../core/error-text.ts";
 
@@ -18,6 +18,7 @@ import { errorMessage } from "../core/error-text.ts";
  * that was killed) is removed, as Gunicorn does.
  */
 export async function checkListen(address: ListenAddress): Promise<void> {
+  if (isFdAddress(address)) return checkInheritedSocket(address);
   if (isUnixAddress(address)) await removeStaleSocket(address);
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -28,6 +29,18 @@ export async function checkListen(address: ListenAddress): Promise<void> {
     // Closing a unix socket server removes its file, so the workers' listen finds the path free.
     server.listen(options, () => server.close(() => resolve()));
   });
+}
+
+/** An inherited socket (`fd://3`) must be open, and a socket: a wrong number is one clear line at start. */
+function checkInheritedSocket(address: FdAddress): Promise<void> {
+  let socket = false;
+  try {
+    socket = fstatSync(address.fd).isSocket();
+  } catch {
+    return Promise.reject(new ListenError(address, "no such file descriptor: this process was not handed that socket (check the unit's .socket file, or the fd:// number)"));
+  }
+  if (!socket) return Promise.reject(new ListenError(address, "that file descriptor is not a socket; check the fd:// number"));
+  return Promise.resolve();
 }
 
 async function removeStaleSocket(address: UnixAddress): Promise<void> {

@@ -64,6 +64,10 @@ export interface ClientInfo {
   httpVersion?: string;
 }
 
+/** Why Bun and Deno workers cannot serve a socket the master inherited (`fd://3`), for errors that say so. */
+export const INHERITED_SOCKETS_UNSUPPORTED = "workers on this runtime listen themselves, with SO_REUSEPORT, and " +
+  "cannot serve a file descriptor; run mgr on Node for fd:// and socket activation, or bind HOST:PORT";
+
 /** Why Bun and Deno workers cannot serve a unix socket, for errors that say so. */
 export const UNIX_SOCKETS_UNSUPPORTED = "workers on this runtime each own a listener, shared through " +
   "SO_REUSEPORT, which unix sockets do not have; run mgr on Node for unix sockets, or bind a TCP address";

@@ -1,0 +1,178 @@
+/**
+ * SIGUSR2, as in Gunicorn: start a new master from the files on disk now (new mgr, new app, new
+ * runtime binary at the same path) that serves the same addresses alongside this one.
+ *
+ * - Node's workers serve the very sockets this master listens on: their descriptors are handed to
+ *   the new master, which hands them to its workers, so both pools accept from one queue and nothing
+ *   queued is lost when this one's workers go. Bun's and Deno's workers each listen with
+ *   SO_REUSEPORT, and the new master's workers join the same port.
+ * - This master's pidfile becomes `PIDFILE.oldbin` and its control socket moves aside the same way
+ *   (`mgr status --pid PIDFILE.oldbin` reaches it); the new master takes the usual names.
+ * - The operator then sends WINCH here (every worker drains, the master stays: HUP would bring them
+ *   back if the new code misbehaves) and TERM (this master ends). It never ends by itself.
+ * - Should the new master exit while this one runs, the names come back and this one goes on.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { renameSync, unlinkSync } from "node:fs";
+import process from "node:process";
+import { formatAddress } from "../core/config.ts";
+import { describeExit } from "../core/describe.ts";
+import { errorMessage } from "../core/error-text.ts";
+import type { Logger } from "../core/logger.ts";
+import { isFdAddress, isUnixAddress, type ListenAddress } from "../core/protocol.ts";
+import type { Runtime, RuntimeName } from "../core/runtime.ts";
+import type { ServiceNotifier } from "../core/service-notifier.ts";
+import { processExists, readPid } from "../runtime/pidfile.ts";
+import { formatUpgradeBind, LISTEN_FDS_START, UPGRADE_BIND_ENV, UPGRADE_FROM_ENV } from "./inherited-listeners.ts";
+import type { ControlServer } from "./control-socket.ts";
+
+/** The suffix of the old master's pidfile during an upgrade, Gunicorn's. */
+export const OLDBIN_SUFFIX = ".oldbin";
+
+/** What {@linkcode createUpgrader} needs from the master. */
+export interface UpgraderOptions {
+  runtime: Runtime;
+  logger: Logger;
+  /** The addresses this master serves. */
+  bind: () => ListenAddress[];
+  /** The command that starts a master as this one was started, arguments included. */
+  command: string[];
+  /** The environment this master was started with, before it removed its own variables. */
+  env: Record<string, string | undefined>;
+  pidfile: string | null;
+  /** The control socket, where this master has one, and where it moves during an upgrade. */
+  control?: { server: ControlServer; path: string; oldbinPath: string };
+  notifier?: ServiceNotifier;
+  /** The master this one replaced, when it was itself started by a USR2. */
+  oldMaster?: number;
+  /** The pool size now, for the message when the new master fails. */
+  workers: () => number;
+}
+
+/** Starts new masters on USR2 and tidies up after them. */
+export interface Upgrader {
+  upgrade(): void;
+  /** At this master's exit: removes `PIDFILE.oldbin` if it is still this master's. */
+  release(): void;
+}
+
+/** Creates the {@linkcode Upgrader} of one master. */
+export function createUpgrader(options: UpgraderOptions): Upgrader {
+  const { runtime, logger, pidfile, control, notifier } = options;
+  let child: ChildProcess | undefined;
+  const oldbin = pidfile && `${pidfile}${OLDBIN_SUFFIX}`;
+
+  const moveNames = async (away: boolean) => {
+    try {
+      if (pidfile && oldbin) {
+        const [from, to] = away ? [pidfile, oldbin] : [oldbin, pidfile];
+        if (readPid(from) === runtime.pid) renameSync(from, to);
+      }
+      await control?.server.moveTo(away ? control.oldbinPath : control.path);
+    } catch (error) {
+      logger.warning(`Cannot move the pidfile or control socket ${away ? "aside" : "back"}: ${errorMessage(error)}`);
+    }
+  };
+
+  const onChildGone = (pid: number | undefined, how: string) => {
+    child = undefined;
+    void moveNames(false);
+    notifier?.reclaim(options.workers());
+    const workers = options.workers();
+    logger.error(
+      `The new master${pid ? ` (pid: ${pid})` : ""} ${how}; this master goes on serving` +
+        (workers === 0 ? " with no workers: send it HUP to start them again" : ""),
+    );
+  };
+
+  let starting = false;
+  const start = async (handed: { bind: ListenAddress[]; fds: number[] }) => {
+    // The names first: the new master takes them as it starts.
+    await moveNames(true);
+    const [command, ...args] = options.command as [string, ...string[]];
+    logger.info(`Upgrading: starting a new master (${[command, ...args].join(" ")})`);
+    const env = { ...options.env, [UPGRADE_FROM_ENV]: String(runtime.pid), [UPGRADE_BIND_ENV]: formatUpgradeBind(handed.bind) };
+    try {
+      child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", ...handed.fds], env, cwd: process.cwd() });
+    } catch (error) {
+      return onChildGone(undefined, `could not be started: ${errorMessage(error)}`);
+    }
+    const started = child;
+    started.once("error", (error) => {
+      if (child === started) onChildGone(started.pid, `could not be started: ${errorMessage(error)}`);
+    });
+    started.once("exit", (code, signal) => {
+      if (child === started) onChildGone(started.pid, describeExit(code, signal));
+    });
+    if (started.pid !== undefined) notifier?.handOver(started.pid);
+  };
+
+  return {
+    upgrade() {
+      if (starting) return;
+      if (child) {
+        return logger.warning(`Ignoring SIGUSR2: the new master (pid: ${child.pid}) started by the last one is still running`);
+      }
+      if (options.oldMaster !== undefined && processExists(options.oldMaster)) {
+        return logger.warning(`Ignoring SIGUSR2: the master this one replaced (pid: ${options.oldMaster}) still runs; end it with TERM first`);
+      }
+      let handed: { bind: ListenAddress[]; fds: number[] };
+      try {
+        handed = addressesToHand(runtime, options.bind());
+      } catch (error) {
+        return logger.error(`Cannot upgrade: ${errorMessage(error)}`);
+      }
+      starting = true;
+      void start(handed).finally(() => (starting = false));
+    },
+    release() {
+      if (oldbin && readPid(oldbin) === runtime.pid) {
+        try {
+          unlinkSync(oldbin);
+        } catch {
+          // Gone already.
+        }
+      }
+    },
+  };
+}
+
+/** The command that starts a master as this one was started: same runtime binary, flags and arguments. */
+export function masterCommand(runtime: RuntimeName): string[] {
+  const [, entry = "mgr", ...args] = process.argv;
+  // Deno keeps no record of its own flags; mgr needs every permission (-A), as the README says.
+  if (runtime === "deno") return [process.execPath, "run", "-A", entry, ...args];
+  return [process.execPath, ...process.execArgv, entry, ...args];
+}
+
+/**
+ * The addresses as the new master will know them, and the descriptors to hand it, in order: they
+ * become its descriptors 3, 4… On a runtime whose workers serve an inherited socket (Node), every
+ * address goes as its socket; elsewhere the addresses go as they are, and the new workers share the
+ * ports with SO_REUSEPORT.
+ *
+ * @throws {Error} when a socket cannot be handed over.
+ */
+function addressesToHand(runtime: Runtime, bind: ListenAddress[]): { bind: ListenAddress[]; fds: number[] } {
+  const fds: number[] = [];
+  const handed = bind.map((address): ListenAddress => {
+    if (!runtime.listeningFd) return address;
+    let fd: number | undefined;
+    if (isFdAddress(address)) fd = address.fd;
+    else if (isUnixAddress(address)) {
+      throw new Error(`${formatAddress(address)}: a unix socket cannot be handed to a new master; restart mgr instead, or use HUP`);
+    } else {
+      fd = runtime.listeningFd(address);
+      if (fd === undefined) {
+        throw new Error(`cannot find the listening socket of ${formatAddress(address)} among this process's descriptors (USR2 on Node needs Linux's /proc)`);
+      }
+    }
+    fds.push(fd);
+    const name = isFdAddress(address) ? address.name : formatAddress(address);
+    return { fd: LISTEN_FDS_START + fds.length - 1, ...(name !== undefined && { name }) };
+  });
+  return { bind: handed, fds };
+}
