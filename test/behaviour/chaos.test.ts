@@ -39,8 +39,8 @@ describe.each(RUNTIMES)("chaos on %s", (runtime) => {
       masterPid: master.pid,
       poolSize: 2,
       logLines: () => master.output,
-      durationMs: 20_000,
-      intervalMs: 2_000,
+      durationMs: KILL_LOOP_MS,
+      intervalMs: KILL_INTERVAL_MS,
       warmupMs: 500,
       pollMs: 20,
       keepAliveClients: 5,
@@ -56,7 +56,7 @@ describe.each(RUNTIMES)("chaos on %s", (runtime) => {
       `${report.longestEmptyMs} ms\n  failures: ${
         report.failures.slice(0, 10).map((f) => `${f.fresh ? "new-connection" : "keep-alive"} ${f.message}`).join("; ")
       }`;
-    expect(report.kills.length, diagnosis).toBeGreaterThanOrEqual(10);
+    expect(report.kills.length, diagnosis).toBeGreaterThanOrEqual(KILL_LOOP_MS / KILL_INTERVAL_MS);
     expect(masterExited || report.masterDied, diagnosis).toBe(false);
     // (b) Full again within 1 s of every kill: two live children, each logged ready by the master.
     const slow = report.kills.filter((kill) => kill.refillMs === undefined || kill.refillMs > 1_000);
@@ -68,7 +68,8 @@ describe.each(RUNTIMES)("chaos on %s", (runtime) => {
     // victim (or not known to be elsewhere). A keep-alive connection on the survivor cannot fail.
     expect(report.unattributed, diagnosis).toBe(0);
     expect(report.failures.length, diagnosis).toBeLessThanOrEqual(report.failureBound);
-    expect(report.ok, diagnosis).toBeGreaterThan(1_000);
+    // A fifth of the ~250 requests/s offered: the pool served through the kills, not just around them.
+    expect(report.ok, diagnosis).toBeGreaterThan((KILL_LOOP_MS / 1000) * 50);
 
     // (c) The master is still there and stops cleanly.
     master.signal("SIGTERM");
@@ -208,6 +209,13 @@ function workersReplaced(master: Master): number {
   return master.lines(/Booting (spare )?worker with pid/).length - 2;
 }
 
+/**
+ * How long the kill loop runs, in milliseconds: five kills, each one a full cycle of kill, reap, refill
+ * and load on the survivor. `bench/chaos.ts` runs the same loop for a minute or more.
+ */
+const KILL_LOOP_MS = 10_000;
+/** Time between two kills, in milliseconds. */
+const KILL_INTERVAL_MS = 2_000;
 /** How long the crash-loop case watches the master, in milliseconds. */
 const CRASH_LOOP_WINDOW_MS = 6_000;
 /** The crash-after-ready fixture's delay between its setup() and its exit, in milliseconds. */

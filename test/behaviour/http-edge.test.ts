@@ -203,10 +203,12 @@ describe.each(RUNTIMES)("the HTTP edge on %s", (runtime) => {
     });
   });
 
-  describe("long responses", () => {
+  // Two masters of their own that mostly wait on timers (an 8 s handler, a 4 s body timeout): run side
+  // by side, the waits overlap.
+  describe("long responses and stalled bodies", () => {
     afterAll(destroyAllMasters);
 
-    it("completes an 8 s handler, an SSE stream with 3 s gaps and an upload with 3 s pauses, with --keepalive 2, and still closes an idle connection", async () => {
+    it.concurrent("completes an 8 s handler, an SSE stream with 3 s gaps and an upload with 3 s pauses, with --keepalive 2, and still closes an idle connection", async () => {
       const port = await freePort();
       await startServing(runtime, APP, port, ["-w", "2", "--keepalive", "2", "--headers-timeout", "2", "--body-timeout", "5"]);
       const [handler, stream, upload, idle] = await Promise.all([
@@ -245,12 +247,8 @@ describe.each(RUNTIMES)("the HTTP edge on %s", (runtime) => {
       // While the long ones were still at work; Bun's 4 s tick may close it as late as the 8 s handler ends.
       if (maxIdleMs(runtime) < 8_000) expect(idle.endMs, say(idle)).toBeLessThan(handler.responses[0]!.atMs);
     }, 40_000);
-  });
 
-  describe("stalled bodies", () => {
-    afterAll(destroyAllMasters);
-
-    it("keeps every worker's memory within 50 MB under 40 stalled 1 GB uploads, then closes them after --body-timeout", async () => {
+    it.concurrent("keeps every worker's memory within 50 MB under 40 stalled 1 GB uploads, then closes them after --body-timeout", async () => {
       const port = await freePort();
       const master = await startServing(runtime, APP, port, ["-w", "2", "--body-timeout", "4", "--headers-timeout", "10"]);
       const workers = await master.waitForWorkers(2);

@@ -12,7 +12,9 @@ describe.each(RUNTIMES)("supervision on %s", (runtime) => {
   it("kills workers whose setup() never resolves at the boot deadline, naming the step, and exits 3", async () => {
     const port = await freePort();
     const started = Date.now();
-    const master = new Master(runtime, [`${FIXTURES}hang-setup.ts`, "-w", "2", "--timeout", "2", "-b", `127.0.0.1:${port}`]);
+    // Three workers: the first deadline kills three boots at once and two respawns (after the backoff)
+    // meet it again, the five attempts that end the master.
+    const master = new Master(runtime, [`${FIXTURES}hang-setup.ts`, "-w", "3", "--timeout", "2", "-b", `127.0.0.1:${port}`]);
     const { code } = await master.waitForExit(30_000);
     expect(code).toBe(3);
     const deadlines = master.lines(/did not boot within 2s/);
