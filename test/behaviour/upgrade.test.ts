@@ -1,0 +1,139 @@
+/**
+ * Gunicorn's upgrade in place, on every runtime in RUNTIMES: USR2 starts a new master beside the old
+ * one, WINCH drains the old one's workers, TERM ends it, all under load with no failed request and
+ * the pidfiles right at every step; and a new master that cannot start gives the names back.
+ */
+
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  childPids,
+  destroyAllMasters,
+  expectNoLostRequests,
+  FIXTURES,
+  freePort,
+  get,
+  isAlive,
+  loadLoop,
+  type Master,
+  runMgr,
+  RUNTIMES,
+  startServing,
+  waitFor,
+} from "./harness.ts";
+
+const APP = `${FIXTURES}app.ts`;
+
+let dir: string;
+/** New masters started by a test's USR2: not the harness's children, so killed here, by pid. */
+const newMasters = new Set<number>();
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "mgr-upgrade-"));
+});
+afterEach(async () => {
+  for (const pid of newMasters) {
+    for (const worker of childPids(pid)) kill(worker, "SIGKILL");
+    kill(pid, "SIGKILL");
+  }
+  newMasters.clear();
+  await destroyAllMasters();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, "utf8").trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits for the new master's pid in `pidfile`, and for it to say its pool is ready. */
+async function waitForNewMaster(old: Master, pidfile: string): Promise<number> {
+  const pid = await waitFor("a new master's pid in the pidfile", () => {
+    const found = readPid(pidfile);
+    return found !== undefined && found !== old.pid ? found : undefined;
+  }, { timeoutMs: 15_000 });
+  newMasters.add(pid);
+  // The new master writes to the old one's stdout, which it inherited.
+  await old.waitForLine(new RegExp(`\\[${pid}\\] \\[INFO\\] Ready: 2 workers serving`), 20_000);
+  return pid;
+}
+
+describe.each(RUNTIMES)("USR2 upgrade on %s", (runtime) => {
+  it("USR2, WINCH, then TERM to the old master under load: no failed request, pidfiles right at every step", async () => {
+    const port = await freePort();
+    const pidfile = join(dir, "app.pid");
+    const oldbin = `${pidfile}.oldbin`;
+    const master = await startServing(runtime, APP, port, ["-w", "2", "--pid", pidfile]);
+    const oldWorkers = await master.waitForWorkers(2);
+    expect(readPid(pidfile)).toBe(master.pid);
+    const load = loadLoop(port);
+    await waitFor("some load to be served", () => load.result.ok >= 200);
+
+    master.signal("SIGUSR2");
+    const newMaster = await waitForNewMaster(master, pidfile);
+    expect(readPid(oldbin)).toBe(master.pid);
+    const newWorkers = await waitFor("the new master's 2 workers", () => {
+      const pids = childPids(newMaster);
+      return pids.length === 2 ? pids : undefined;
+    });
+    // The old master still answers, under the .oldbin name.
+    const status = await runMgr(runtime, ["status", "--pid", oldbin]);
+    expect(status.stdout).toContain(`master ${master.pid}`);
+
+    master.signal("SIGWINCH");
+    await master.waitForLine(/Stopping every worker gracefully/);
+    await waitFor("the old workers to be gone", () => oldWorkers.every((pid) => !isAlive(pid)), { timeoutMs: 15_000 });
+    const servedAtWinch = load.result.ok;
+    await waitFor("the new workers alone to serve", () => load.result.ok >= servedAtWinch + 200);
+    expect(newWorkers.some((pid) => load.result.pids.has(pid))).toBe(true);
+    expect([readPid(pidfile), readPid(oldbin)]).toEqual([newMaster, master.pid]);
+
+    master.signal("SIGTERM");
+    expect((await master.waitForExit(15_000)).code).toBe(0);
+    expect(existsSync(oldbin)).toBe(false);
+    expect(readPid(pidfile)).toBe(newMaster);
+    const servedAtTerm = load.result.ok;
+    await waitFor("serving on after the old master's exit", () => load.result.ok >= servedAtTerm + 200);
+    const result = await load.stop();
+
+    expectNoLostRequests(runtime, result.errors, oldWorkers.length);
+    expect(result.non2xx).toBe(0);
+    const after = await runMgr(runtime, ["status", "--pid", pidfile]);
+    expect(after.stdout).toContain(`master ${newMaster}`);
+
+    kill(newMaster, "SIGTERM");
+    await waitFor("the new master to stop", () => !isAlive(newMaster), { timeoutMs: 15_000 });
+    expect(existsSync(pidfile)).toBe(false);
+  });
+
+  it("gives the names back and serves on when the new master cannot start", async () => {
+    const app = join(dir, "app.ts");
+    copyFileSync(APP, app);
+    const port = await freePort();
+    const pidfile = join(dir, "app.pid");
+    const master = await startServing(runtime, app, port, ["-w", "2", "--pid", pidfile]);
+    const workers = await master.waitForWorkers(2);
+
+    writeFileSync(app, 'throw new Error("broken deploy");\n');
+    master.signal("SIGUSR2");
+    await master.waitForLine(/The new master \(pid: \d+\) exited with code \d+; this master goes on serving/, 20_000);
+    await waitFor("the pidfile back", () => readPid(pidfile) === master.pid);
+    expect(existsSync(`${pidfile}.oldbin`)).toBe(false);
+    expect((await runMgr(runtime, ["status", "--pid", pidfile])).stdout).toContain(`master ${master.pid}`);
+    expect(master.workers()).toEqual(workers);
+    expect((await get(port, "/", { fresh: true })).status).toBe(200);
+  });
+});
