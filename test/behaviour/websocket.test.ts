@@ -92,8 +92,10 @@ function watchStream(port: number, path: string): { chunks: string[]; ended: Pro
 
 describe.each(RUNTIMES)("long-lived connections on %s", (runtime) => {
   afterAll(destroyAllMasters);
+  // Each case has a master of its own and spends most of its time waiting on a deadline (the graceful
+  // timeout, the ping timeout): run side by side, the waits overlap.
 
-  it(`closes ${SOCKETS} echoing WebSockets with 1001 by the graceful deadline of a SIGHUP reload, and they reconnect to the new workers`, async () => {
+  it.concurrent(`closes ${SOCKETS} echoing WebSockets with 1001 by the graceful deadline of a SIGHUP reload, and they reconnect to the new workers`, async () => {
     const port = await freePort();
     const master = await startServing(runtime, APP, port, ["-w", "2", "--graceful-timeout", String(GRACEFUL_S)]);
     const oldWorkers = await master.waitForWorkers(2);
@@ -131,7 +133,7 @@ describe.each(RUNTIMES)("long-lived connections on %s", (runtime) => {
     expect(master.lines(/\[ERROR\]/)).toEqual([]);
   }, 60_000);
 
-  it("closes a socket with 1009 past --ws-max-size, and one that leaves pings unanswered past --ws-ping-interval and -timeout", async () => {
+  it.concurrent("closes a socket with 1009 past --ws-max-size, and one that leaves pings unanswered past --ws-ping-interval and -timeout", async () => {
     const port = await freePort();
     await startServing(runtime, APP, port, ["-w", "1", "--ws-max-size", "1k", "--ws-ping-interval", "1", "--ws-ping-timeout", "1"]);
     const open = (autoPong: boolean) => {
@@ -168,7 +170,7 @@ describe.each(RUNTIMES)("long-lived connections on %s", (runtime) => {
     live.socket.close(1000);
   }, 30_000);
 
-  it("keeps an event stream through SIGTERM until the graceful deadline, then ends it cleanly", async () => {
+  it.concurrent("keeps an event stream through SIGTERM until the graceful deadline, then ends it cleanly", async () => {
     const port = await freePort();
     const master = await startServing(runtime, APP, port, ["-w", "1", "--graceful-timeout", String(GRACEFUL_S), "--keepalive", "1"]);
     // Gaps longer than --keepalive: idle is not what it is.
