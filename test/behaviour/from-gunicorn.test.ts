@@ -6,6 +6,7 @@
  * Gunicorn setting once, with mgr names that exist.
  */
 
+import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,7 +17,7 @@ import { type Config, formatAddress } from "../../src/core/config.ts";
 import { HANDLED_SIGNALS } from "../../src/core/handled-signals.ts";
 import { HOOK_NAMES } from "../../src/core/hooks.ts";
 import { SETTINGS } from "../../src/core/settings.ts";
-import { destroyAllMasters, FIXTURES, freePort, get, Master, ROOT, runMgr, RUNTIMES } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, get, isAlive, Master, ROOT, runMgr, RUNTIMES, waitFor } from "./harness.ts";
 
 const DOC = readFileSync(`${ROOT}docs/from-gunicorn.md`, "utf8");
 
@@ -136,7 +137,7 @@ afterEach(destroyAllMasters);
 
 describe("docs/from-gunicorn.md", () => {
   it("has the code blocks this test runs, and no other", () => {
-    expect(BLOCKS.map((b) => b.lang)).toEqual(["python", "ts", "sh", "ini", "ini"]);
+    expect(BLOCKS.map((b) => b.lang)).toEqual(["python", "ts", "sh", "ini", "ini", "sh"]);
   });
 
   it("names every Gunicorn setting once, with mgr flags and keys that exist", () => {
@@ -212,6 +213,34 @@ describe.each(RUNTIMES)("docs/from-gunicorn.md on %s", (runtime) => {
     master.signal("SIGTERM");
     expect((await master.waitForExit(15_000)).code).toBe(0);
   }, 30_000);
+
+  it("runs the rolling upgrade as the guide writes it: USR2, WINCH and TERM, by the pidfiles", async () => {
+    const port = await freePort();
+    const pidfile = join(project, "app.pid");
+    const steps = block("sh", 1).trim().split("\n").map((line) => line.replace(/\s+#.*$/, "").replaceAll("/var/run/app.pid", pidfile));
+    expect(steps.map((step) => step.split(" ")[1])).toEqual(["-USR2", "-WINCH", "-TERM"]);
+    const run = (step: string) => execFileSync("bash", ["-c", step]);
+    const master = new Master(runtime, ["main.ts", "-b", `127.0.0.1:${port}`, "-w", "1", "--pid", pidfile], {}, project);
+    await master.waitForLine(/Ready: 1 worker serving/, 15_000);
+    let newMaster: number | undefined;
+    try {
+      run(steps[0]!);
+      newMaster = await waitFor("the new master's pid", () => {
+        const pid = Number(readFileSync(pidfile, "utf8"));
+        return pid !== master.pid ? pid : undefined;
+      }, { timeoutMs: 15_000 });
+      await master.waitForLine(new RegExp(`\\[${newMaster}\\] \\[INFO\\] Ready: 1 worker serving`), 20_000);
+      run(steps[1]!);
+      await master.waitForLine(/Stopping every worker gracefully/);
+      run(steps[2]!);
+      expect((await master.waitForExit(15_000)).code).toBe(0);
+      expect((await get(port, "/", { fresh: true })).status).toBe(200);
+      expect(Number(readFileSync(pidfile, "utf8"))).toBe(newMaster);
+    } finally {
+      if (newMaster !== undefined && isAlive(newMaster)) process.kill(newMaster, "SIGTERM");
+    }
+    await waitFor("the new master to stop", () => !isAlive(newMaster!), { timeoutMs: 15_000 });
+  }, 60_000);
 
   it("prints with `mgr systemd` the unit the guide shows", async () => {
     const printed = await runMgr(runtime, ["systemd", "main.ts", "--config", join(project, "mgr.config.ts")], { cwd: project });
