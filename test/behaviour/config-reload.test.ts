@@ -1,5 +1,5 @@
 /**
- * A reload reads the config file afresh, on every runtime in RUNTIMES, whatever the project's package
+ * A reload reads the config file afresh, on every runtime in RUNTIMES_WITH_FLOOR, whatever the project's package
  * type and whether the file is an ES module or CommonJS: a runtime's module cache must not hand the
  * master the config it read at start while `mgr print-config` already shows the new one.
  */
@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { destroyAllMasters, FIXTURES, freePort, isAlive, Master, ROOT, runMgr, RUNTIMES, waitFor } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, isAlive, Master, ROOT, runMgr, RUNTIMES_WITH_FLOOR, waitFor } from "./harness.ts";
 
 const APP = `${FIXTURES}app.ts`;
 
@@ -108,7 +108,7 @@ async function waitForEdit(master: Master, edit: number, workers: number, reload
   }
 }
 
-describe.each(RUNTIMES)("config reload on %s", (runtime) => {
+describe.each(RUNTIMES_WITH_FLOOR)("config reload on %s", (runtime) => {
   it.each(PROJECTS)("reads $title afresh on every SIGHUP and mgr reload", async (project) => {
     writeProject(project);
     const port = await freePort();

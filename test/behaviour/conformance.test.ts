@@ -1,6 +1,6 @@
 /**
- * The behaviour suite: written once, run against every runtime in RUNTIMES with a real master, real
- * worker processes and real HTTP on 127.0.0.1.
+ * The behaviour suite: written once, run against every runtime in RUNTIMES_WITH_FLOOR (Node 20 too)
+ * with a real master, real worker processes and real HTTP on 127.0.0.1.
  */
 
 import { createServer } from "node:net";
@@ -16,7 +16,7 @@ import {
   Master,
   type RequestFailure,
   ROOT,
-  RUNTIMES,
+  RUNTIMES_WITH_FLOOR,
   startServing,
   waitFor,
 } from "./harness.ts";
@@ -37,7 +37,7 @@ function isRefused(port: number): Promise<boolean> {
   });
 }
 
-describe.each(RUNTIMES)("mgr on %s", (runtime) => {
+describe.each(RUNTIMES_WITH_FLOOR)("mgr on %s", (runtime) => {
   it("serves the example app from two workers that are children of the master", async () => {
     const port = await freePort();
     const started = Date.now();

@@ -17,7 +17,7 @@ import { type Config, formatAddress } from "../../src/core/config.ts";
 import { HANDLED_SIGNALS } from "../../src/core/handled-signals.ts";
 import { HOOK_NAMES } from "../../src/core/hooks.ts";
 import { SETTINGS } from "../../src/core/settings.ts";
-import { destroyAllMasters, FIXTURES, freePort, get, isAlive, Master, ROOT, runMgr, RUNTIMES, waitFor } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, get, isAlive, Master, ROOT, runMgr, RUNTIMES_WITH_FLOOR, waitFor } from "./harness.ts";
 
 const DOC = readFileSync(`${ROOT}docs/from-gunicorn.md`, "utf8");
 
@@ -183,7 +183,7 @@ describe("docs/from-gunicorn.md", () => {
   });
 });
 
-describe.each(RUNTIMES)("docs/from-gunicorn.md on %s", (runtime) => {
+describe.each(RUNTIMES_WITH_FLOOR)("docs/from-gunicorn.md on %s", (runtime) => {
   it("loads the TypeScript config through mgr's config loader with every value of the Python one", async () => {
     const printed = await runMgr(runtime, ["print-config", "main.ts"], { cwd: project });
     expect(printed.stderr).toBe("");

@@ -11,9 +11,9 @@ import { createServer } from "node:net";
 import { expect, inject } from "vitest";
 import { Agent, get as httpGet, type IncomingHttpHeaders, request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
-import { RUNTIMES, runtimeFamily } from "../support/test-runtimes.ts";
+import { RUNTIMES, RUNTIMES_WITH_FLOOR, runtimeFamily } from "../support/test-runtimes.ts";
 
-export { RUNTIMES, runtimeFamily };
+export { RUNTIMES, RUNTIMES_WITH_FLOOR, runtimeFamily };
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const FIXTURES = `${ROOT}test/fixtures/`;

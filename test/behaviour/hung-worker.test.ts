@@ -1,6 +1,6 @@
 /**
  * A worker whose JavaScript spins is killed at `timeout`, and the log says where it was and what it
- * was serving, on every runtime in RUNTIMES, as far as each allows:
+ * was serving, on every runtime in RUNTIMES_WITH_FLOOR, as far as each allows:
  * - node: the master pauses the worker through the inspector SIGUSR1 opens and logs its stack, the
  *   spinning function first with its file:line, and the requests read from the paused worker;
  * - bun, deno: no inspector can be opened from outside a running process, so the log says the stack
@@ -13,7 +13,7 @@ import { loopbackListeners } from "../../adapters/node/hung-stack.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { STACK_CAPTURE_DEADLINE_MS } from "../../src/core/hung-worker-report.ts";
 import { MAX_HEARTBEAT_INTERVAL_MS } from "../../src/core/worker-spec.ts";
-import { destroyAllMasters, FIXTURES, freePort, get, isAlive, RUNTIMES, runtimeFamily, startServing, waitFor } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, get, isAlive, RUNTIMES_WITH_FLOOR, runtimeFamily, startServing, waitFor } from "./harness.ts";
 
 const APP = `${FIXTURES}hang-route.ts`;
 const TIMEOUT_S = 2;
@@ -29,7 +29,7 @@ function loopbackPorts(pid: number): number[] {
   return [...loopbackListeners(pid).values()];
 }
 
-describe.each(RUNTIMES)("a hung worker on %s", (runtime) => {
+describe.each(RUNTIMES_WITH_FLOOR)("a hung worker on %s", (runtime) => {
   const capturesStack = runtimeFamily(runtime) === "node";
   // Where no stack can be captured, the route must have been in flight at a heartbeat to be named.
   const route = capturesStack ? "/spin" : "/spin-later";

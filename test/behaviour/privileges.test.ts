@@ -10,7 +10,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { destroyAllMasters, FIXTURES, freePort, get, runMgr, RUNTIMES, startServing, waitFor } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, get, runMgr, RUNTIMES_WITH_FLOOR, startServing, waitFor } from "./harness.ts";
 
 const WORKER_USER = "mgr-worker-test";
 const APP = `${FIXTURES}app.ts`;
@@ -43,7 +43,7 @@ function idsOf(pid: number): { uid: number; gid: number } {
   return { uid: field("Uid"), gid: field("Gid") };
 }
 
-describe.each(RUNTIMES)("workers as another user on %s", (runtime) => {
+describe.each(RUNTIMES_WITH_FLOOR)("workers as another user on %s", (runtime) => {
   afterAll(destroyAllMasters);
 
   it("runs the workers as --user, keeps the master's account, and reloads and reopens logs as before", async () => {

@@ -6,14 +6,14 @@
 
 import { readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { destroyAllMasters, FIXTURES, freePort, RUNTIMES, startServing } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, RUNTIMES_WITH_FLOOR, startServing } from "./harness.ts";
 
 /** What `ps` can show for `pid`: its command name and its command line. */
 function titlesOf(pid: number): string[] {
   return ["comm", "cmdline"].map((file) => readFileSync(`/proc/${pid}/${file}`, "utf8").replace(/\0/g, " ").trim());
 }
 
-describe.each(RUNTIMES)("process titles on %s", (runtime) => {
+describe.each(RUNTIMES_WITH_FLOOR)("process titles on %s", (runtime) => {
   afterAll(destroyAllMasters);
 
   it("names the master and its workers", async () => {

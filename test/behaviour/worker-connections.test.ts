@@ -6,7 +6,7 @@
 
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { destroyAllMasters, FIXTURES, freePort, Master, RUNTIMES, runtimeFamily, waitFor } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, Master, RUNTIMES_WITH_FLOOR, runtimeFamily, waitFor } from "./harness.ts";
 
 /** A keep-alive client connection that sends one GET and records what comes back. */
 class Client {
@@ -36,7 +36,7 @@ afterEach(async () => {
   await destroyAllMasters();
 });
 
-describe.each(RUNTIMES)("--worker-connections on %s", (runtime) => {
+describe.each(RUNTIMES_WITH_FLOOR)("--worker-connections on %s", (runtime) => {
   it("holds at most N connections in one worker, and says what happens to the next", async () => {
     const port = await freePort();
     // Not startServing: its pooled keep-alive connection would count as one of the two.

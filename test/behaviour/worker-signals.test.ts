@@ -5,7 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { destroyAllMasters, FIXTURES, freePort, get, RUNTIMES, startServing, waitFor } from "./harness.ts";
+import { destroyAllMasters, FIXTURES, freePort, get, RUNTIMES_WITH_FLOOR, startServing, waitFor } from "./harness.ts";
 
 afterEach(destroyAllMasters);
 
@@ -22,7 +22,7 @@ function stateOf(pid: number): string | undefined {
   }
 }
 
-describe.each(RUNTIMES)("worker signals on %s", (runtime) => {
+describe.each(RUNTIMES_WITH_FLOOR)("worker signals on %s", (runtime) => {
   it("keeps a worker serving through USR2, WINCH, PIPE, HUP, TTIN, TTOU and USR1 sent to it", async () => {
     const port = await freePort();
     const master = await startServing(runtime, `${FIXTURES}app.ts`, port, ["-w", "1"]);

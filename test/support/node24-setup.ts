@@ -8,7 +8,7 @@
 
 import type { TestProject } from "vitest/node";
 import { installNode24 } from "./node24.ts";
-import { RUNTIMES } from "./test-runtimes.ts";
+import { RUNTIMES_WITH_FLOOR } from "./test-runtimes.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -17,9 +17,9 @@ declare module "vitest" {
   }
 }
 
-/** Installs Node 24 when RUNTIMES names it. */
+/** Installs Node 24 when the suite runs on it. */
 export default function setup(project: TestProject): void {
-  if (!RUNTIMES.includes("node24")) return;
+  if (!RUNTIMES_WITH_FLOOR.includes("node24")) return;
   try {
     project.provide("node24", { bin: installNode24() });
   } catch (error) {
