@@ -1,27 +1,75 @@
 /**
- * Importing the app on Node, TypeScript included.
+ * Importing the app (and the config file) on Node, TypeScript included.
  *
- * Node 20 cannot run TypeScript, and the type stripping of newer Nodes leaves out enums, parameter
- * properties and `.js`-to-`.ts` import rewriting. So on every Node version a TypeScript app is loaded
- * through tsx (esbuild), registered only when the app is TypeScript: the same app then runs the same
- * way on Node 20, 22 and 24, and a JavaScript app pays nothing.
+ * A JavaScript module is imported as it is. A TypeScript module is imported with Node's own type
+ * stripping where the Node version and the module allow it (typescript-loader-choice.ts), with the
+ * compile cache on, so that a worker costs what it costs for JavaScript; when Node's loader fails on
+ * what tsx can run (an enum, `./x.js` naming `./x.ts`…), or where stripping is out (Node 20, a
+ * CommonJS package, a tsconfig whose meaning it cannot give), through tsx, as before: the same app runs
+ * the same way on Node 20, 22 and 24.
  *
  * @module
  */
 
+import nodeModule from "node:module";
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { enableCompileCache, flushCompileCache } from "./compile-cache.ts";
+import { packageTypeOf } from "./package-type.ts";
+import { findTsconfig, readCompilerOptions } from "./tsconfig.ts";
+import type { CompilerOptions } from "./tsconfig.ts";
+import { silenceTypeStrippingWarning } from "./type-stripping-warning.ts";
+import { chooseTypeScriptLoader, needsTsx } from "./typescript-loader-choice.ts";
+import type { TypeScriptFacts } from "./typescript-loader-choice.ts";
+import { registerTsx, rekeyTypeScriptModules } from "./tsx-loader.ts";
+
 const TYPESCRIPT = /\.(?:ts|mts|cts|tsx)$/;
 
-let tsxRegistered = false;
+/** How this process has been loading TypeScript: tsx, once registered, stays for every later module. */
+let mode: "unset" | "native" | "tsx" = "unset";
 
-/** Imports `url`, registering the TypeScript loader first when the module is TypeScript. */
+/** Imports `url`; a TypeScript module through the loader {@linkcode chooseTypeScriptLoader} picks. */
 export async function importModule(url: string): Promise<unknown> {
-  if (TYPESCRIPT.test(new URL(url).pathname) && !tsxRegistered) {
-    // Both loaders, as the tsx command does: outside a `"type": "module"` package Node loads a `.ts`
-    // file as CommonJS, and only tsx's CommonJS hook can compile its `export` syntax there.
-    const [esm, cjs] = await Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]);
-    cjs.register();
-    esm.register();
-    tsxRegistered = true;
+  const { pathname } = new URL(url);
+  if (!TYPESCRIPT.test(pathname) || mode === "tsx") return import(url);
+  if (chooseTypeScriptLoader(typeScriptFacts(fileURLToPath(url))).loader === "tsx") {
+    await registerTsx();
+    mode = "tsx";
+    return import(url);
   }
-  return import(url);
+  if (mode === "unset") {
+    silenceTypeStrippingWarning();
+    enableCompileCache();
+    mode = "native";
+  }
+  try {
+    const module = await import(url);
+    flushCompileCache();
+    return module;
+  } catch (error) {
+    if (!needsTsx(error)) throw error;
+    await registerTsx();
+    rekeyTypeScriptModules();
+    mode = "tsx";
+    return import(url);
+  }
+}
+
+function typeScriptFacts(path: string): TypeScriptFacts {
+  return {
+    nodeTypeScript: (process.features as { typescript?: string | false }).typescript,
+    syncHooks: typeof (nodeModule as { registerHooks?: unknown }).registerHooks === "function",
+    extension: extname(path),
+    packageType: packageTypeOf(path),
+    compilerOptions: tsxCompilerOptions(),
+  };
+}
+
+function tsxCompilerOptions(): CompilerOptions | Error | undefined {
+  try {
+    const path = findTsconfig(process.cwd(), process.env);
+    return path === undefined ? undefined : readCompilerOptions(path);
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
 }

@@ -1,0 +1,165 @@
+/**
+ * TypeScript apps on Node, as users write them: apps that need only their types stripped, apps that
+ * need more (an enum, a parameter property, a `.js` specifier naming a `.ts` file, an imported
+ * interface, a tsconfig that targets ES2020), and a CommonJS project. Each serves, on every Node of
+ * RUNTIMES; where Node strips types (24) an app that allows it runs without tsx, and nothing warns.
+ *
+ * Each project is written to a directory of its own and served from there, as its user would.
+ *
+ * @module
+ */
+
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { destroyAllMasters, freePort, get, Master, RUNTIMES, runtimeFamily, waitFor } from "./harness.ts";
+
+const NODES = RUNTIMES.filter((runtime) => runtimeFamily(runtime) === "node");
+
+/** Answers `GET /` with `body`, and `GET /loader` with what tells tsx from Node's stripping. */
+const routes = (body: string) => `
+  fetch(request: Request): Response {
+    if (new URL(request.url).pathname === "/loader") {
+      // tsx turns source maps on when it registers; Node's stripping keeps positions and needs none.
+      const sourceMaps = (process as unknown as { sourceMapsEnabled: boolean }).sourceMapsEnabled;
+      return Response.json({ sourceMaps, url: import.meta.url });
+    }
+    return new Response(${body});
+  },`;
+
+const STRIP_ONLY = {
+  "package.json": `{ "name": "strip-only", "type": "module" }`,
+  "greet.ts": `export interface Greeting { text: string }\nexport const greet = (who: string): Greeting => ({ text: \`hello \${who}\` });\n`,
+  "app.ts": `import { greet } from "./greet.ts";\nimport type { Greeting } from "./greet.ts";\n` +
+    `class Counter { count: number = 0; }\nconst greeting: Greeting = greet("strip-only");\n` +
+    `export default {${routes("`${greeting.text} ${new Counter().count}`")}\n};\n`,
+};
+
+const NEEDS_TSX = {
+  "package.json": `{ "name": "needs-tsx", "type": "module" }`,
+  "helper.ts": `export const helper = (): string => "js-specifier";\n`,
+  "shape.ts": `export interface Shape { name: string }\nexport const shapeName = "type-import";\n`,
+  "routes.ts": `import { helper } from "./helper.js";\nexport const route: string = \`deep \${helper()}\`;\n`,
+  "enum.ts": `enum Color { Red = "enum" }\nexport default {${routes("Color.Red")}\n};\n`,
+  "parameter-property.ts": `class Named { constructor(public name: string) {} }\nexport default {${routes(`new Named("parameter-property").name`)}\n};\n`,
+  "js-specifier.ts": `import { helper } from "./helper.js";\nexport default {${routes("helper()")}\n};\n`,
+  "type-import.ts": `import { Shape, shapeName } from "./shape.ts";\nconst shape: Shape = { name: shapeName };\nexport default {${routes("shape.name")}\n};\n`,
+  "deep.ts": `import { route } from "./routes.ts";\nexport default {${routes("route")}\n};\n`,
+};
+
+// No "type": "module": tsx compiles the files to CommonJS, where `__dirname` exists and `./name`
+// needs no extension. Node would load app.ts as an ES module (it has `export`), without `__dirname`.
+const COMMONJS = {
+  "package.json": `{ "name": "commonjs-app" }`,
+  "name.ts": `export const name: string = "commonjs";\n`,
+  "app.ts": `import { name } from "./name.ts";\nexport default {${routes("`${name} ${typeof __dirname}`")}\n};\n`,
+  "extensionless.ts": `import { name } from "./name";\nexport default {${routes("`${name} ${typeof __dirname}`")}\n};\n`,
+};
+
+// Below ES2022 TypeScript assigns class fields in the constructor: `Child` keeps the name `Base` set.
+// Stripped, the redeclared field would be defined anew, as undefined.
+const ES2020_FIELDS = {
+  "package.json": `{ "name": "es2020", "type": "module" }`,
+  "tsconfig.json": `{\n  // as older projects have it\n  "compilerOptions": { "target": "ES2020", "strict": true, },\n}\n`,
+  "app.ts": `class Base { name: string; constructor() { this.name = "assigned"; } }\n` +
+    `class Child extends Base { name!: string; }\nexport default {${routes("String(new Child().name)")}\n};\n`,
+};
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "mgr-typescript-apps-"));
+});
+afterEach(async () => {
+  await destroyAllMasters();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function writeProject(files: Record<string, string>): string {
+  const root = join(dir, "project");
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, name)), { recursive: true });
+    writeFileSync(join(root, name), text);
+  }
+  return root;
+}
+
+/**
+ * Serves `app` of the project in `root` with one worker, the project its working directory, the
+ * temporary directory (where the compile cache and tsx's cache live) one of the test's own.
+ */
+async function serve(runtime: string, root: string, app: string): Promise<{ master: Master; port: number }> {
+  const port = await freePort();
+  const master = new Master(runtime, [app, "-w", "1", "-b", `127.0.0.1:${port}`], { TMPDIR: dir }, root);
+  await master.waitForLine(/\[INFO\] Ready: 1 worker serving/, 20_000);
+  await waitFor(`${app} to answer\n${master.log}`, async () => (await get(port, "/")).status === 200);
+  return { master, port };
+}
+
+async function loader(port: number): Promise<{ sourceMaps: boolean; url: string }> {
+  return JSON.parse((await get(port, "/loader")).body) as { sourceMaps: boolean; url: string };
+}
+
+/** Node prints its warnings as `(node:PID) ExperimentalWarning: …`. */
+function expectNoWarning(master: Master): void {
+  expect(master.lines(/\(node:\d+\) \w*Warning/), master.log).toEqual([]);
+}
+
+/** Whether the Node of `runtime` strips types (22.18 and 23.6 on, unflagged). */
+function strips(runtime: string): boolean {
+  return runtime === "node24";
+}
+
+describe.each(NODES)("TypeScript apps on %s", (runtime) => {
+  it("serves an app that needs only its types stripped, without tsx where Node strips types", async () => {
+    const root = writeProject(STRIP_ONLY);
+    const { master, port } = await serve(runtime, root, "app.ts");
+    expect((await get(port, "/")).body).toBe("hello strip-only 0");
+    const { sourceMaps, url } = await loader(port);
+    expect(sourceMaps, "source maps on: tsx was registered").toBe(!strips(runtime));
+    expect(url).toMatch(/\/app\.ts$/);
+    expectNoWarning(master);
+  });
+
+  it("keeps what Node stripped in a compile cache only this user may write", async () => {
+    if (!strips(runtime)) return;
+    const root = writeProject(STRIP_ONLY);
+    await serve(runtime, root, "app.ts");
+    const cache = join(dir, `mgr-${process.getuid!()}`, "compile-cache");
+    expect(statSync(join(dir, `mgr-${process.getuid!()}`)).mode & 0o777).toBe(0o700);
+    const versions = readdirSync(cache);
+    expect(versions.length).toBe(1);
+    expect(readdirSync(join(cache, versions[0]!)).length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ["an enum", "enum.ts", "enum"],
+    ["a parameter property", "parameter-property.ts", "parameter-property"],
+    ["a `.js` specifier naming a `.ts` file", "js-specifier.ts", "js-specifier"],
+    ["the same two modules down", "deep.ts", "deep js-specifier"],
+    ["an interface imported without `type`", "type-import.ts", "type-import"],
+  ])("serves an app that needs more than stripping: %s", async (_what, app, body) => {
+    const root = writeProject(NEEDS_TSX);
+    const { master, port } = await serve(runtime, root, app);
+    expect((await get(port, "/")).body).toBe(body);
+    // tsx ran it: where Node tried first, under a URL of its own.
+    const { sourceMaps, url } = await loader(port);
+    expect(sourceMaps).toBe(true);
+    expect(url.endsWith(`/${app}`) || url.endsWith(`/${app}?mgr-loader=tsx`), url).toBe(true);
+    expectNoWarning(master);
+  });
+
+  it.each(["app.ts", "extensionless.ts"])("serves a CommonJS project (no \"type\": \"module\") whose .ts files use export, as CommonJS: %s", async (app) => {
+    const root = writeProject(COMMONJS);
+    const { master, port } = await serve(runtime, root, app);
+    expect((await get(port, "/")).body).toBe("commonjs string");
+    expectNoWarning(master);
+  });
+
+  it("keeps the class fields of a project that targets ES2020 assigned, as tsx compiles them", async () => {
+    const root = writeProject(ES2020_FIELDS);
+    const { master, port } = await serve(runtime, root, "app.ts");
+    expect((await get(port, "/")).body).toBe("assigned");
+    expectNoWarning(master);
+  });
+});
