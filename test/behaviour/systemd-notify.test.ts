@@ -127,6 +127,45 @@ describe.each(RUNTIMES)("sd_notify on %s", (runtime) => {
     expect(arrivedAt - sentAt).toBeLessThan(2_000_000);
   }, 60_000);
 
+  it("hands the service to the new master of a USR2: its MAINPID and READY=1, and no STOPPING=1 from the old one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mgr-notify-"));
+    directories.push(dir);
+    const receiver = new NotifyReceiver(join(dir, "notify.sock"));
+    await receiver.listening();
+    const port = await freePort();
+    const pidfile = join(dir, "app.pid");
+    const master = new Master(runtime, [`${FIXTURES}app.ts`, "-w", "1", "-b", `127.0.0.1:${port}`, "--pid", pidfile], {
+      NOTIFY_SOCKET: receiver.address,
+    });
+    await receiver.waitFor(/^READY=1/);
+    master.signal("SIGUSR2");
+    const newReady = await receiver.waitFor(new RegExp(`^READY=1\nMAINPID=(?!${master.pid}\n)\\d+`));
+    const newMaster = Number(/MAINPID=(\d+)/.exec(newReady)![1]);
+    expect(Number(readFileSync(pidfile, "utf8"))).toBe(newMaster);
+    try {
+      master.signal("SIGWINCH");
+      await master.waitForLine(/Stopping every worker gracefully/);
+      master.signal("SIGTERM");
+      expect((await master.waitForExit(15_000)).code).toBe(0);
+      expect(receiver.messages()).toEqual([
+        `MAINPID=${master.pid}\nSTATUS=Booting 1 worker`,
+        `READY=1\nMAINPID=${master.pid}\nSTATUS=1 worker serving http://127.0.0.1:${port}`,
+        `STATUS=Upgrading: new master ${newMaster} is starting`,
+        `MAINPID=${newMaster}\nSTATUS=Booting 1 worker`,
+        newReady,
+      ]);
+      const beforeStop = receiver.messages().length;
+      process.kill(newMaster, "SIGTERM");
+      await receiver.waitFor(/^STOPPING=1/, beforeStop);
+    } finally {
+      try {
+        process.kill(newMaster, "SIGKILL");
+      } catch {
+        // Stopped already.
+      }
+    }
+  }, 60_000);
+
   it("reaches an abstract socket (@name), and sends no WATCHDOG=1 when WATCHDOG_PID names another process", async () => {
     const receiver = new NotifyReceiver(`@mgr-notify-test-${process.pid}-${runtime}`);
     await receiver.listening();
