@@ -4,6 +4,8 @@
  * @module
  */
 
+import { honoCachedBody } from "./hono-response-cache.ts";
+
 /**
  * Calls `done` once with the number of body bytes `response` sends, and returns the response to send
  * in its place (a promise of it when the body has to be looked at).
@@ -127,22 +129,20 @@ function knownLength(request: Request, response: Response): number | undefined {
 /**
  * The length of a body a Response holds as a string or bytes, read without touching `body` (which
  * would turn it into a stream), from what two Response implementations keep under symbols:
- * - @hono/node-server's (the global one in a Node worker) keeps `[status, body, headers]` under
- *   `cache` until its body is read, then writes it in one piece with a Content-Length;
+ * - @hono/node-server's (the global one in a Node worker) holds it until its body is read (see
+ *   hono-response-cache.ts), then writes it in one piece with a Content-Length;
  * - Deno's keeps a string body under `lazy static body`, and other bodies as an inner response's
  *   `body`, with `source` and, where known, `length`.
  *
  * Undefined for any other Response, whose body is then looked at (see settleBody).
  */
 function heldBodyLength(response: Response): number | undefined {
+  const cached = honoCachedBody(response);
+  if (cached) return cached.body === null ? 0 : lengthOf(cached.body);
   const fields = response as unknown as Record<symbol, unknown>;
   for (const symbol of Object.getOwnPropertySymbols(response)) {
     const held = fields[symbol];
     switch (symbol.description) {
-      case "cache": {
-        const body = Array.isArray(held) ? held[1] : undefined;
-        return body === null ? 0 : lengthOf(body);
-      }
       case "lazy static body":
         if (held !== null && held !== undefined) return lengthOf(held);
         break;
