@@ -2,7 +2,8 @@
  * TypeScript apps on Node, as users write them: apps that need only their types stripped, apps that
  * need more (an enum, a parameter property, a `.js` specifier naming a `.ts` file, an imported
  * interface, a tsconfig that targets ES2020), and a CommonJS project. Each serves, on every Node of
- * RUNTIMES; where Node strips types (24) an app that allows it runs without tsx, and nothing warns.
+ * RUNTIMES_WITH_FLOOR; where Node strips types (24) an app that allows it runs without tsx, and
+ * nothing warns.
  *
  * Each project is written to a directory of its own and served from there, as its user would.
  *
@@ -13,9 +14,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { destroyAllMasters, freePort, get, Master, RUNTIMES, runtimeFamily, waitFor } from "./harness.ts";
+import { destroyAllMasters, freePort, get, Master, RUNTIMES_WITH_FLOOR, runtimeFamily, waitFor } from "./harness.ts";
 
-const NODES = RUNTIMES.filter((runtime) => runtimeFamily(runtime) === "node");
+// Node 20 too: it loads every app through tsx, and must go on doing so.
+const NODES = RUNTIMES_WITH_FLOOR.filter((runtime) => runtimeFamily(runtime) === "node");
 
 /** Answers `GET /` with `body`, and `GET /loader` with what tells tsx from Node's stripping. */
 const routes = (body: string) => `
