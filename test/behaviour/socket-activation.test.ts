@@ -1,8 +1,8 @@
 /**
- * Sockets a master inherits, on every runtime in RUNTIMES, started the way systemd starts a service
- * with a `.socket` unit (`systemd-socket-activate`, which sets LISTEN_FDS and LISTEN_PID): Node's
- * workers serve the inherited socket, through reloads and with the pool emptied, and Bun and Deno
- * say they cannot and bind the configured address instead.
+ * Sockets a master inherits, on every runtime (Node 20 and 24, Bun, Deno), started the way systemd
+ * starts a service with a `.socket` unit (`systemd-socket-activate`, which sets LISTEN_FDS and
+ * LISTEN_PID): Node's workers serve the inherited socket, through reloads and with the pool emptied,
+ * and Bun and Deno say they cannot and bind the configured address instead.
  */
 
 import { readFileSync } from "node:fs";
@@ -18,7 +18,7 @@ import {
   mgrCommand,
   runMgr,
   runtimeFamily,
-  RUNTIMES,
+  RUNTIMES_WITH_FLOOR,
   waitFor,
 } from "./harness.ts";
 
@@ -59,7 +59,7 @@ function knock(port: number): Promise<void> {
   });
 }
 
-describe.each(RUNTIMES)("socket activation on %s", (runtime) => {
+describe.each(RUNTIMES_WITH_FLOOR)("socket activation on %s", (runtime) => {
   const node = runtimeFamily(runtime) === "node";
 
   // Each runtime gets the cases that describe it: Node serves inherited sockets, Bun and Deno cannot.

@@ -1,7 +1,8 @@
 /**
- * Gunicorn's upgrade in place, on every runtime in RUNTIMES: USR2 starts a new master beside the old
- * one, WINCH drains the old one's workers, TERM ends it, all under load with no failed request and
- * the pidfiles right at every step; and a new master that cannot start gives the names back.
+ * Gunicorn's upgrade in place, on every runtime (Node 20 and 24, Bun, Deno): USR2 starts a new master
+ * beside the old one, WINCH drains the old one's workers, TERM ends it, all under load with no failed
+ * request and the pidfiles right at every step; and a new master that cannot start gives the names
+ * back.
  */
 
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,7 +20,7 @@ import {
   loadLoop,
   type Master,
   runMgr,
-  RUNTIMES,
+  RUNTIMES_WITH_FLOOR,
   startServing,
   waitFor,
 } from "./harness.ts";
@@ -71,7 +72,7 @@ async function waitForNewMaster(old: Master, pidfile: string): Promise<number> {
   return pid;
 }
 
-describe.each(RUNTIMES)("USR2 upgrade on %s", (runtime) => {
+describe.each(RUNTIMES_WITH_FLOOR)("USR2 upgrade on %s", (runtime) => {
   it("USR2, WINCH, then TERM to the old master under load: no failed request, pidfiles right at every step", async () => {
     const port = await freePort();
     const pidfile = join(dir, "app.pid");
