@@ -2,8 +2,9 @@
  * Importing the app (and the config file) on Node, TypeScript included.
  *
  * A JavaScript module is imported as it is. A TypeScript module is imported with Node's own type
- * stripping where the Node version and the module allow it (typescript-loader-choice.ts), with the
- * compile cache on, so that a worker costs what it costs for JavaScript; when Node's loader fails on
+ * stripping where the Node version and the module allow it (typescript-loader-choice.ts), its output
+ * kept in a cache the workers share (strip-hooks.ts), so that a worker costs what it costs for
+ * JavaScript; when Node's loader fails on
  * what tsx can run (an enum, `./x.js` naming `./x.ts`…), or where stripping is out (Node 20, a
  * CommonJS package, a tsconfig whose meaning it cannot give), through tsx, as before: the same app runs
  * the same way on Node 20, 22 and 24.
@@ -14,13 +15,13 @@
 import nodeModule from "node:module";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { enableCompileCache, flushCompileCache } from "./compile-cache.ts";
 import { packageTypeOf } from "./package-type.ts";
 import { findTsconfig, readCompilerOptions } from "./tsconfig.ts";
 import type { CompilerOptions } from "./tsconfig.ts";
 import { silenceTypeStrippingWarning } from "./type-stripping-warning.ts";
 import { chooseTypeScriptLoader, needsTsx } from "./typescript-loader-choice.ts";
 import type { TypeScriptFacts } from "./typescript-loader-choice.ts";
+import { deactivateStripHooks, registerStripHooks } from "./strip-hooks.ts";
 import { registerTsx, rekeyTypeScriptModules } from "./tsx-loader.ts";
 
 const TYPESCRIPT = /\.(?:ts|mts|cts|tsx)$/;
@@ -39,15 +40,14 @@ export async function importModule(url: string): Promise<unknown> {
   }
   if (mode === "unset") {
     silenceTypeStrippingWarning();
-    enableCompileCache();
+    registerStripHooks(nodeTypeScript());
     mode = "native";
   }
   try {
-    const module = await import(url);
-    flushCompileCache();
-    return module;
+    return await import(url);
   } catch (error) {
     if (!needsTsx(error)) throw error;
+    deactivateStripHooks();
     await registerTsx();
     rekeyTypeScriptModules();
     mode = "tsx";
@@ -57,12 +57,17 @@ export async function importModule(url: string): Promise<unknown> {
 
 function typeScriptFacts(path: string): TypeScriptFacts {
   return {
-    nodeTypeScript: (process.features as { typescript?: string | false }).typescript,
+    nodeTypeScript: nodeTypeScript(),
     syncHooks: typeof (nodeModule as { registerHooks?: unknown }).registerHooks === "function",
     extension: extname(path),
     packageType: packageTypeOf(path),
     compilerOptions: tsxCompilerOptions(),
   };
+}
+
+/** `process.features.typescript` (Node 22.10): `"strip"`, `"transform"`, or false; undefined before. */
+function nodeTypeScript(): string | false | undefined {
+  return (process.features as { typescript?: string | false }).typescript;
 }
 
 function tsxCompilerOptions(): CompilerOptions | Error | undefined {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -123,15 +123,22 @@ describe.each(NODES)("TypeScript apps on %s", (runtime) => {
     expectNoWarning(master);
   });
 
-  it("keeps what Node stripped in a compile cache only this user may write", async () => {
+  it("keeps what Node stripped in a cache only this user may write, and reads it from there", async () => {
     if (!strips(runtime)) return;
     const root = writeProject(STRIP_ONLY);
-    await serve(runtime, root, "app.ts");
-    const cache = join(dir, `mgr-${process.getuid!()}`, "compile-cache");
-    expect(statSync(join(dir, `mgr-${process.getuid!()}`)).mode & 0o777).toBe(0o700);
-    const versions = readdirSync(cache);
-    expect(versions.length).toBe(1);
-    expect(readdirSync(join(cache, versions[0]!)).length).toBeGreaterThan(0);
+    const first = await serve(runtime, root, "app.ts");
+    const own = join(dir, `mgr-${process.getuid!()}`);
+    expect(statSync(own).mode & 0o777).toBe(0o700);
+    const entries = () => readdirSync(join(own, "typescript")).filter((name) => name.endsWith(".js"));
+    expect(entries().length).toBe(2); // app.ts, greet.ts
+    await first.master.destroy();
+    // Served from the cache: an entry altered there is what runs.
+    for (const name of entries()) {
+      const path = join(own, "typescript", name);
+      writeFileSync(path, readFileSync(path, "utf8").replace("`hello ${who}`", "`cached ${who}`"));
+    }
+    const { port } = await serve(runtime, root, "app.ts");
+    expect((await get(port, "/")).body).toBe("cached strip-only 0");
   });
 
   it.each([

@@ -24,6 +24,10 @@ describe("isTypeStrippingWarning", () => {
     expect(isTypeStrippingWarning(Object.assign(new Error(text), { name: "ExperimentalWarning" }))).toBe(true);
   });
 
+  it("knows the warning of module.stripTypeScriptTypes, which the strip cache calls", () => {
+    expect(isTypeStrippingWarning("stripTypeScriptTypes is an experimental feature and might change at any time", "ExperimentalWarning")).toBe(true);
+  });
+
   it("leaves every other warning alone", () => {
     expect(isTypeStrippingWarning("The Fetch API is an experimental feature", "ExperimentalWarning")).toBe(false);
     expect(isTypeStrippingWarning("Type Stripping is an experimental feature", "DeprecationWarning")).toBe(false);
