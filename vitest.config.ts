@@ -7,6 +7,9 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["src/**/*.test.ts", "test/unit/**/*.test.ts"],
+          // Both cores: the unit files run before the behaviour suite, not beside it, and most of
+          // their time is each file's start.
+          maxWorkers: 2,
         },
       },
       {
