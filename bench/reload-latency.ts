@@ -13,7 +13,8 @@
  *   --workers N       (2)
  *   --runtimes LIST   node,node24,bun,deno (those found)
  *   --app PATH        (bench/apps/hello.ts)
- *   --root DIR        the mgr checkout to run (this one): its dist/ for Node and Bun, its mgr.ts for Deno
+ *   --root [LABEL=]DIR  an mgr checkout to run, repeatable (this one): its dist/ for Node and Bun, its
+ *                     mgr.ts for Deno; several are measured in turn within each round, for an A/B
  *
  * @module
  */
@@ -45,7 +46,7 @@ const { values } = parseArgs({
     workers: { type: "string", default: "2" },
     runtimes: { type: "string", default: "node,node24,bun,deno" },
     app: { type: "string", default: join(ROOT, "bench/apps/hello.ts") },
-    root: { type: "string", default: ROOT },
+    root: { type: "string", multiple: true },
   },
   strict: true,
 });
@@ -56,25 +57,34 @@ const warmupS = Number(values.warmup);
 const workers = Number(values.workers);
 const wanted = values.runtimes.split(",");
 
-/** A runtime to run mgr on, under the name shown. */
+/** A runtime to run an mgr checkout on, under the name shown. */
 interface Target {
   label: string;
   runtime: FoundRuntime;
+  root: string;
 }
 
+const roots = (values.root ?? [ROOT]).map((entry, i, all) => {
+  const [label, dir] = entry.includes("=") ? entry.split("=", 2) as [string, string] : [all.length > 1 ? String(i + 1) : "", entry];
+  return { label, dir };
+});
+
 const found = findRuntimes(["node", "bun", "deno"], { path: process.env.PATH, projectDirs: [ROOT], execPath: process.execPath, onNode: true }).found;
-const targets: Target[] = [];
+const runtimes: { label: string; runtime: FoundRuntime }[] = [];
 for (const name of wanted) {
   if (name === "node24") {
     if (existsSync(NODE24)) {
       const version = execFileSync(NODE24, ["--version"], { encoding: "utf8" }).trim().replace(/^v/, "");
-      targets.push({ label: "node24", runtime: { name: "node", executable: NODE24, version } });
+      runtimes.push({ label: "node24", runtime: { name: "node", executable: NODE24, version } });
     }
     continue;
   }
   const runtime = found.find((r) => r.name === name);
-  if (runtime) targets.push({ label: name, runtime });
+  if (runtime) runtimes.push({ label: name, runtime });
 }
+const targets: Target[] = runtimes.flatMap(({ label, runtime }) =>
+  roots.map((root) => ({ label: root.label ? `${label} ${root.label}` : label, runtime, root: root.dir }))
+);
 
 function setupOf(target: Target): Setup {
   const { name, executable } = target.runtime;
@@ -86,7 +96,7 @@ function setupOf(target: Target): Setup {
     workers,
     command: ({ app, port }) => [
       executable,
-      ...(name === "deno" ? ["run", "-A", join(values.root, "mgr.ts")] : [join(values.root, "dist/src/cli/bin.js")]),
+      ...(name === "deno" ? ["run", "-A", join(target.root, "mgr.ts")] : [join(target.root, "dist/src/cli/bin.js")]),
       app, "--workers", String(workers), "--bind", `127.0.0.1:${port}`, "--log-level", "debug",
     ],
     env: {},
@@ -145,7 +155,7 @@ for (let round = 1; round <= rounds; round++) {
     const r = await measure(target);
     results.get(target.label)!.push(r);
     process.stdout.write(
-      `round ${round} ${target.label.padEnd(7)} steady p99 ${r.steadyP99.toFixed(2).padStart(7)} ms  reload p99 ${r.reloadP99.toFixed(2).padStart(7)} ms` +
+      `round ${round} ${target.label.padEnd(14)} steady p99 ${r.steadyP99.toFixed(2).padStart(7)} ms  reload p99 ${r.reloadP99.toFixed(2).padStart(7)} ms` +
         `  (${(r.reloadP99 / r.steadyP99).toFixed(2)}x)  reload ${r.reloadMs.toFixed(0).padStart(5)} ms  failed ${r.failed}\n`,
     );
   }

@@ -1,13 +1,13 @@
 /**
  * Importing the app (and the config file) on Node, TypeScript included.
  *
- * A JavaScript module is imported as it is. A TypeScript module is imported with Node's own type
- * stripping where the Node version and the module allow it (typescript-loader-choice.ts), its output
- * kept in a cache the workers share (strip-hooks.ts), so that a worker costs what it costs for
- * JavaScript; when Node's loader fails on
- * what tsx can run (an enum, `./x.js` naming `./x.ts`…), or where stripping is out (Node 20, a
- * CommonJS package, a tsconfig whose meaning it cannot give), through tsx, as before: the same app runs
- * the same way on Node 20, 22 and 24.
+ * A JavaScript module is imported as it is. A TypeScript module is imported by the loader
+ * typescript-loader-choice.ts picks: Node's own type stripping (Node 22.18, 23.6 and later) or mgr's
+ * esbuild hooks (Node 20), each keeping its output in a cache the workers share (strip-hooks.ts,
+ * esbuild-hooks.ts), so that a worker costs about what it costs for JavaScript; or tsx, as before, for
+ * what those cannot give (a CommonJS package, tsconfig `paths`…). When their loading fails on what tsx
+ * can run (an enum under stripping, `./x.js` naming `./x.ts`…), the module is loaded again through
+ * tsx: the same app runs the same way on Node 20, 22 and 24.
  *
  * @module
  */
@@ -15,33 +15,42 @@
 import nodeModule from "node:module";
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { registerEsbuildHooks } from "./esbuild-loader.ts";
 import { packageTypeOf } from "./package-type.ts";
+import { withRetryKey } from "./retry-key.ts";
+import { deactivateStripHooks, registerStripHooks } from "./strip-hooks.ts";
 import { findTsconfig, readCompilerOptions } from "./tsconfig.ts";
 import type { CompilerOptions } from "./tsconfig.ts";
+import { registerTsx, rekeyTypeScriptModules } from "./tsx-loader.ts";
 import { silenceTypeStrippingWarning } from "./type-stripping-warning.ts";
 import { chooseTypeScriptLoader, needsTsx } from "./typescript-loader-choice.ts";
 import type { TypeScriptFacts } from "./typescript-loader-choice.ts";
-import { deactivateStripHooks, registerStripHooks } from "./strip-hooks.ts";
-import { registerTsx, rekeyTypeScriptModules } from "./tsx-loader.ts";
 
 const TYPESCRIPT = /\.(?:ts|mts|cts|tsx)$/;
 
-/** How this process has been loading TypeScript: tsx, once registered, stays for every later module. */
-let mode: "unset" | "native" | "tsx" = "unset";
+/**
+ * How this process loads TypeScript. tsx, once registered, loads every later module; after a failure
+ * (`tsx-retry`) under URLs of their own (retry-key.ts).
+ */
+let mode: "unset" | "node" | "esbuild" | "tsx" | "tsx-retry" = "unset";
 
 /** Imports `url`; a TypeScript module through the loader {@linkcode chooseTypeScriptLoader} picks. */
 export async function importModule(url: string): Promise<unknown> {
-  const { pathname } = new URL(url);
-  if (!TYPESCRIPT.test(pathname) || mode === "tsx") return import(url);
-  if (chooseTypeScriptLoader(typeScriptFacts(fileURLToPath(url))).loader === "tsx") {
+  if (!TYPESCRIPT.test(new URL(url).pathname)) return import(url);
+  if (mode === "tsx") return import(url);
+  if (mode === "tsx-retry") return import(withRetryKey(url));
+  const compilerOptions = tsxCompilerOptions();
+  const { loader } = chooseTypeScriptLoader(typeScriptFacts(fileURLToPath(url), compilerOptions));
+  if (loader === "node" && mode === "unset") {
+    silenceTypeStrippingWarning();
+    registerStripHooks(nodeTypeScript());
+    mode = "node";
+  } else if (loader === "esbuild" && mode === "unset" && registerEsbuildHooks(compilerOptions instanceof Error ? undefined : compilerOptions)) {
+    mode = "esbuild";
+  } else if (loader === "tsx" || mode === "unset") {
     await registerTsx();
     mode = "tsx";
     return import(url);
-  }
-  if (mode === "unset") {
-    silenceTypeStrippingWarning();
-    registerStripHooks(nodeTypeScript());
-    mode = "native";
   }
   try {
     return await import(url);
@@ -49,19 +58,20 @@ export async function importModule(url: string): Promise<unknown> {
     if (!needsTsx(error)) throw error;
     deactivateStripHooks();
     await registerTsx();
-    rekeyTypeScriptModules();
-    mode = "tsx";
-    return import(url);
+    if (typeof (nodeModule as { registerHooks?: unknown }).registerHooks === "function") rekeyTypeScriptModules();
+    mode = "tsx-retry";
+    return import(withRetryKey(url));
   }
 }
 
-function typeScriptFacts(path: string): TypeScriptFacts {
+function typeScriptFacts(path: string, compilerOptions: CompilerOptions | Error | undefined): TypeScriptFacts {
   return {
     nodeTypeScript: nodeTypeScript(),
     syncHooks: typeof (nodeModule as { registerHooks?: unknown }).registerHooks === "function",
+    asyncHooks: typeof nodeModule.register === "function",
     extension: extname(path),
     packageType: packageTypeOf(path),
-    compilerOptions: tsxCompilerOptions(),
+    compilerOptions,
   };
 }
 

@@ -32,8 +32,8 @@ export interface StripCacheOptions {
   directory: string;
   /** What else the output depends on: the Node version and the stripping mode. */
   tag: string;
-  /** Strips `source`; throws what Node throws for a module it cannot strip. */
-  strip(source: string): string;
+  /** Strips `source` (of the module `id`, when the output depends on it); throws what it cannot strip. */
+  strip(source: string, id: string): string;
   /** The longest wait for a lock another process holds (tests shorten it). */
   lockWaitMs?: number;
   /** Whether a process is alive (tests replace it). */
@@ -42,7 +42,8 @@ export interface StripCacheOptions {
 
 /** A module's stripped code, from the cache or stripped now and cached. */
 export interface StripCache {
-  stripped(source: string): string;
+  /** `id` names the module when the output depends on more than its source (a source map's path). */
+  stripped(source: string, id?: string): string;
 }
 
 /** Creates the cache of `options.directory`. */
@@ -60,8 +61,8 @@ export function createStripCache(options: StripCacheOptions): StripCache {
     }
   };
 
-  const stripAndWrite = (source: string, path: string): string => {
-    const code = options.strip(source);
+  const stripAndWrite = (source: string, id: string, path: string): string => {
+    const code = options.strip(source, id);
     try {
       // Readers see the whole file or none: a rename over the name is atomic.
       const temporary = `${path}.${process.pid}.tmp`;
@@ -78,15 +79,15 @@ export function createStripCache(options: StripCacheOptions): StripCache {
   };
 
   return {
-    stripped(source) {
-      const key = createHash("sha256").update(options.tag).update("\0").update(source).digest("hex");
+    stripped(source, id = "") {
+      const key = createHash("sha256").update(options.tag).update("\0").update(id).update("\0").update(source).digest("hex");
       const path = join(directory, `${key}.js`);
       const cached = read(path);
       if (cached !== undefined) return cached;
       const lock = `${path}.lock`;
       if (claimLock(lock)) {
         try {
-          return stripAndWrite(source, path);
+          return stripAndWrite(source, id, path);
         } finally {
           removeLock(lock);
         }
@@ -100,7 +101,7 @@ export function createStripCache(options: StripCacheOptions): StripCache {
         sleep(LOCK_POLL_MS);
       }
       // The holder failed (it strips nothing it cannot), died or is slow: strip it here.
-      return stripAndWrite(source, path);
+      return stripAndWrite(source, id, path);
     },
   };
 }

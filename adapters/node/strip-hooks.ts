@@ -7,12 +7,8 @@
  */
 
 import nodeModule from "node:module";
-import { mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { currentUid, ensurePrivateDirectory } from "../../src/runtime/private-directory.ts";
 import { createStripCache } from "./strip-cache.ts";
-import type { StripCache } from "./strip-cache.ts";
+import { typeScriptCacheDirectory } from "./typescript-cache-directory.ts";
 
 /** The slice of `node:module` used here (Node 22.15 and 22.13, 23.5 and 23.2). */
 interface StripApi {
@@ -40,8 +36,13 @@ export function registerStripHooks(mode: string | false | undefined): void {
   registered = true;
   const api = nodeModule as unknown as StripApi;
   if (mode !== "strip" || typeof api.stripTypeScriptTypes !== "function") return;
-  const cache = openCache(api);
-  if (!cache) return;
+  const directory = typeScriptCacheDirectory();
+  if (directory === undefined) return;
+  const cache = createStripCache({
+    directory,
+    tag: `node ${process.version} strip`,
+    strip: (source) => api.stripTypeScriptTypes(source, { mode: "strip" }),
+  });
   api.registerHooks({
     load(url, context, next) {
       const loaded = next(url, context);
@@ -57,25 +58,6 @@ export function registerStripHooks(mode: string | false | undefined): void {
  */
 export function deactivateStripHooks(): void {
   active = false;
-}
-
-function openCache(api: StripApi): StripCache | undefined {
-  const uid = currentUid();
-  if (uid === undefined) return undefined;
-  try {
-    // The directory the control socket uses when there is no XDG_RUNTIME_DIR: made 0700, checked.
-    const own = join(tmpdir(), `mgr-${uid}`);
-    ensurePrivateDirectory(own, uid);
-    const directory = join(own, "typescript");
-    mkdirSync(directory, { recursive: true, mode: 0o700 });
-    return createStripCache({
-      directory,
-      tag: `node ${process.version} strip`,
-      strip: (source) => api.stripTypeScriptTypes(source, { mode: "strip" }),
-    });
-  } catch {
-    return undefined;
-  }
 }
 
 function sourceText(source: unknown): string {

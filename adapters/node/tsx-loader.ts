@@ -6,6 +6,7 @@
  */
 
 import nodeModule from "node:module";
+import { withRetryKey } from "./retry-key.ts";
 
 /** The slice of `module.registerHooks` (Node 22.15, 23.5) used here. */
 type RegisterHooks = (hooks: {
@@ -15,9 +16,6 @@ type RegisterHooks = (hooks: {
     next: (specifier: string, context: { parentURL?: string }) => { url: string },
   ): { url: string };
 }) => unknown;
-
-/** The query parameter that keys a module loaded by tsx after Node failed to load it. */
-export const TSX_RETRY_PARAMETER = "mgr-loader";
 
 let registered = false;
 let rekeyed = false;
@@ -52,18 +50,4 @@ export function rekeyTypeScriptModules(): void {
       return { ...resolved, url: withRetryKey(resolved.url) };
     },
   });
-}
-
-/**
- * `url` with the retry parameter when it names a TypeScript file. JavaScript modules keep their URL:
- * one that the failed attempt loaded never ran (Node runs nothing of a graph that fails to load or link),
- * and one that ran before (mgr's own, a package the config file imported) stays a single instance.
- */
-export function withRetryKey(url: string): string {
-  if (!/^file:/.test(url)) return url;
-  const parsed = new URL(url);
-  if (!/\.(?:[cm]?ts|tsx)$/.test(parsed.pathname)) return url;
-  if (parsed.searchParams.has(TSX_RETRY_PARAMETER)) return url;
-  parsed.searchParams.append(TSX_RETRY_PARAMETER, "tsx");
-  return parsed.href;
 }

@@ -1,12 +1,14 @@
 /**
- * Which loader runs a TypeScript module on Node: Node's own type stripping, or tsx.
+ * Which loader runs a TypeScript module on Node: Node's own type stripping (`node`), mgr's esbuild
+ * hooks where Node cannot strip (`esbuild`, Node 20), or tsx.
  *
- * Stripping costs what JavaScript costs once its output is in Node's compile cache; tsx costs a
- * worker 30 MB and 180 ms of CPU on Node 20 (its esbuild and a loader thread; BENCHMARKS.md). But
- * stripping only removes types: tsx also compiles enums, namespaces and parameter properties, maps a
- * `.js` specifier to the `.ts` file beside it, honours tsconfig `paths` and runs a `.ts` file of a
- * CommonJS package as CommonJS. So stripping is chosen only where it gives the same program, and
- * what it cannot load falls back to tsx ({@linkcode needsTsx}).
+ * Both of the first two keep their output in a cache the workers share, and cost about what
+ * JavaScript costs; tsx costs a worker 30 MB and 180 ms of CPU on Node 20 (its esbuild, in the worker
+ * and in a loader thread; BENCHMARKS.md). But stripping only removes types, and neither resolves as
+ * tsx does: tsx also compiles enums, namespaces and parameter properties, maps a `.js` specifier to
+ * the `.ts` file beside it, honours tsconfig `paths` and runs a `.ts` file of a CommonJS package as
+ * CommonJS. So they are chosen only where they give the same program, and what they cannot load
+ * falls back to tsx ({@linkcode needsTsx}).
  *
  * @module
  */
@@ -19,6 +21,8 @@ export interface TypeScriptFacts {
   nodeTypeScript: string | false | undefined;
   /** Whether `module.registerHooks` exists (Node 22.15, 23.5): the fallback keys modules anew with it. */
   syncHooks: boolean;
+  /** Whether `module.register` exists (Node 20.6): what the esbuild hooks are registered with. */
+  asyncHooks: boolean;
   /** The module's extension: `.ts`, `.mts`, `.cts`, `.tsx`. */
   extension: string;
   /** The `type` of the module's package. */
@@ -27,8 +31,11 @@ export interface TypeScriptFacts {
   compilerOptions: CompilerOptions | Error | undefined;
 }
 
+/** The loaders of a TypeScript module. */
+export type TypeScriptLoader = "node" | "esbuild" | "tsx";
+
 /** The loader chosen, and why, in a phrase. */
-export type TypeScriptLoaderChoice = { loader: "native" | "tsx"; reason: string };
+export type TypeScriptLoaderChoice = { loader: TypeScriptLoader; reason: string };
 
 // ES2022 is where class fields became standard; below it TypeScript (and tsx) assign them in the
 // constructor instead of defining them, which stripping cannot do.
@@ -36,9 +43,7 @@ const PRE_ES2022 = /^es(?:3|5|6|2015|2016|2017|2018|2019|2020|2021)$/i;
 
 /** Chooses the loader of a TypeScript module from `facts`. */
 export function chooseTypeScriptLoader(facts: TypeScriptFacts): TypeScriptLoaderChoice {
-  if (!facts.nodeTypeScript) return { loader: "tsx", reason: "this Node does not strip types" };
-  if (!facts.syncHooks) return { loader: "tsx", reason: "this Node has no module.registerHooks for a fallback" };
-  if (facts.extension === ".tsx") return { loader: "tsx", reason: "Node does not run JSX" };
+  if (facts.extension === ".tsx") return { loader: "tsx", reason: "JSX is tsx's" };
   if (facts.extension === ".cts" || (facts.extension === ".ts" && facts.packageType === "commonjs")) {
     // tsx compiles such a file to CommonJS, `export` included; Node would load one with `export` as
     // an ES module, where `require` and `__dirname` do not exist.
@@ -47,9 +52,25 @@ export function chooseTypeScriptLoader(facts: TypeScriptFacts): TypeScriptLoader
   if (facts.compilerOptions instanceof Error) {
     return { loader: "tsx", reason: `its tsconfig could not be read (${facts.compilerOptions.message})` };
   }
-  const setting = facts.compilerOptions && tsxOnlySetting(facts.compilerOptions);
-  if (setting) return { loader: "tsx", reason: `its tsconfig sets ${setting}` };
-  return { loader: "native", reason: "Node strips its types" };
+  if (facts.nodeTypeScript && facts.syncHooks) {
+    const setting = facts.compilerOptions && tsxOnlySetting(facts.compilerOptions);
+    if (setting) return { loader: "tsx", reason: `its tsconfig sets ${setting}` };
+    return { loader: "node", reason: "Node strips its types" };
+  }
+  if (!facts.nodeTypeScript && facts.asyncHooks) {
+    // esbuild compiles with the tsconfig as tsx gives it; only resolution is tsx's alone.
+    const setting = facts.compilerOptions && resolutionSetting(facts.compilerOptions);
+    if (setting) return { loader: "tsx", reason: `its tsconfig sets ${setting}` };
+    return { loader: "esbuild", reason: "this Node does not strip types" };
+  }
+  return { loader: "tsx", reason: "this Node has no module hooks to fall back from" };
+}
+
+/** The compiler option that changes how tsx resolves a specifier, or undefined. */
+function resolutionSetting(options: CompilerOptions): string | undefined {
+  if (options.paths !== undefined) return "`paths`";
+  if (options.baseUrl !== undefined) return "`baseUrl`";
+  return undefined;
 }
 
 /**
@@ -57,8 +78,8 @@ export function chooseTypeScriptLoader(facts: TypeScriptFacts): TypeScriptLoader
  * undefined. Options stripping fails on loudly (decorators, JSX) are left to the fallback.
  */
 export function tsxOnlySetting(options: CompilerOptions): string | undefined {
-  if (options.paths !== undefined) return "`paths`";
-  if (options.baseUrl !== undefined) return "`baseUrl`";
+  const resolution = resolutionSetting(options);
+  if (resolution) return resolution;
   if (options.experimentalDecorators === true) return "`experimentalDecorators`";
   if (options.useDefineForClassFields === false) return "`useDefineForClassFields: false`";
   if (options.useDefineForClassFields === undefined && typeof options.target === "string" && PRE_ES2022.test(options.target)) {
@@ -67,11 +88,16 @@ export function tsxOnlySetting(options: CompilerOptions): string | undefined {
   return undefined;
 }
 
+/** The code of the error the esbuild hooks throw for a CommonJS TypeScript module: tsx's to compile. */
+export const COMMONJS_TYPESCRIPT = "ERR_MGR_COMMONJS_TYPESCRIPT";
+
 // What Node's loader throws before any module of the graph has run, for a graph tsx can load:
 // syntax stripping leaves out (enums, namespaces, parameter properties, decorators), an import of a
 // type that only TypeScript elides (a link error), a specifier tsx resolves (`./x.js` for `./x.ts`,
-// no extension, a directory), `.tsx`, TypeScript under node_modules.
+// no extension, a directory), `.tsx`, TypeScript under node_modules, and from the esbuild hooks a
+// CommonJS module.
 const FALLBACK_CODES = new Set([
+  COMMONJS_TYPESCRIPT,
   "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX",
   "ERR_INVALID_TYPESCRIPT_SYNTAX",
   "ERR_MODULE_NOT_FOUND",

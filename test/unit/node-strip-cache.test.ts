@@ -22,7 +22,8 @@ const strip = (source: string) => {
   if (source.includes("enum")) throw Object.assign(new SyntaxError("TypeScript enum is not supported in strip-only mode"), { code: "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX" });
   return source.replace(": number", "");
 };
-const entryOf = (source: string) => join(dir, `${createHash("sha256").update(TAG).update("\0").update(source).digest("hex")}.js`);
+const entryOf = (source: string, id = "") =>
+  join(dir, `${createHash("sha256").update(TAG).update("\0").update(id).update("\0").update(source).digest("hex")}.js`);
 
 describe("createStripCache", () => {
   it("strips a module once and serves it from disk after, to any process of the user", () => {
@@ -38,6 +39,15 @@ describe("createStripCache", () => {
     createStripCache({ directory: dir, tag: TAG, strip }).stripped(SOURCE);
     createStripCache({ directory: dir, tag: "node v24.23.0 strip", strip }).stripped(SOURCE);
     expect(strips).toHaveLength(2);
+  });
+
+  it("keys entries by the module's id when given: the same source at another path strips again", () => {
+    const cache = createStripCache({ directory: dir, tag: TAG, strip });
+    cache.stripped(SOURCE, "/srv/a.ts");
+    cache.stripped(SOURCE, "/srv/b.ts");
+    cache.stripped(SOURCE, "/srv/a.ts");
+    expect(strips).toHaveLength(2);
+    expect(existsSync(entryOf(SOURCE, "/srv/b.ts"))).toBe(true);
   });
 
   it("waits for the process that holds a module's lock and takes what it wrote", () => {

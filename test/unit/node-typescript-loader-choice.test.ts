@@ -6,26 +6,37 @@ import type { TypeScriptFacts } from "../../adapters/node/typescript-loader-choi
 const node24: TypeScriptFacts = {
   nodeTypeScript: "strip",
   syncHooks: true,
+  asyncHooks: true,
   extension: ".ts",
   packageType: "module",
   compilerOptions: undefined,
 };
 
+/** Node 20: no stripping, no module.registerHooks, module.register. */
+const node20: TypeScriptFacts = { ...node24, nodeTypeScript: undefined, syncHooks: false };
+
 describe("chooseTypeScriptLoader", () => {
   it("strips types natively where Node does and the module is an ES module", () => {
-    expect(chooseTypeScriptLoader(node24).loader).toBe("native");
-    expect(chooseTypeScriptLoader({ ...node24, extension: ".mts", packageType: "commonjs" }).loader).toBe("native");
-    expect(chooseTypeScriptLoader({ ...node24, nodeTypeScript: "transform" }).loader).toBe("native");
-    expect(chooseTypeScriptLoader({ ...node24, compilerOptions: { target: "es2022", strict: true } }).loader).toBe("native");
+    expect(chooseTypeScriptLoader(node24)).toEqual({ loader: "node", reason: "Node strips its types" });
+    expect(chooseTypeScriptLoader({ ...node24, extension: ".mts", packageType: "commonjs" }).loader).toBe("node");
+    expect(chooseTypeScriptLoader({ ...node24, nodeTypeScript: "transform" }).loader).toBe("node");
+    expect(chooseTypeScriptLoader({ ...node24, compilerOptions: { target: "es2022", strict: true } }).loader).toBe("node");
   });
 
-  it("uses tsx where Node does not strip types (Node 20, or 22.6 to 22.17 without the flag)", () => {
-    expect(chooseTypeScriptLoader({ ...node24, nodeTypeScript: undefined })).toEqual({ loader: "tsx", reason: "this Node does not strip types" });
-    expect(chooseTypeScriptLoader({ ...node24, nodeTypeScript: false }).loader).toBe("tsx");
+  it("compiles with esbuild where Node does not strip types (Node 20, or 22 before 22.18 without the flag)", () => {
+    expect(chooseTypeScriptLoader({ ...node20 })).toEqual({ loader: "esbuild", reason: "this Node does not strip types" });
+    expect(chooseTypeScriptLoader({ ...node20, nodeTypeScript: false, syncHooks: true }).loader).toBe("esbuild");
   });
 
-  it("uses tsx where a failed native import could not be retried (no module.registerHooks)", () => {
+  it("gives esbuild every tsconfig tsx would compile with, but not one that changes resolution", () => {
+    expect(chooseTypeScriptLoader({ ...node20, compilerOptions: { target: "es2020", experimentalDecorators: true } }).loader).toBe("esbuild");
+    expect(chooseTypeScriptLoader({ ...node20, compilerOptions: { baseUrl: "./src" } })).toEqual({ loader: "tsx", reason: "its tsconfig sets `baseUrl`" });
+  });
+
+  it("uses tsx where no module hooks could retry a failed import", () => {
+    expect(chooseTypeScriptLoader({ ...node24, syncHooks: false, asyncHooks: false }).loader).toBe("tsx");
     expect(chooseTypeScriptLoader({ ...node24, syncHooks: false }).loader).toBe("tsx");
+    expect(chooseTypeScriptLoader({ ...node20, asyncHooks: false }).loader).toBe("tsx");
   });
 
   it("uses tsx for a module of a CommonJS package, which tsx compiles to CommonJS", () => {
@@ -33,10 +44,12 @@ describe("chooseTypeScriptLoader", () => {
     expect(choice.loader).toBe("tsx");
     expect(choice.reason).toMatch(/CommonJS/);
     expect(chooseTypeScriptLoader({ ...node24, extension: ".cts", packageType: "module" }).loader).toBe("tsx");
+    expect(chooseTypeScriptLoader({ ...node20, packageType: "commonjs" }).loader).toBe("tsx");
   });
 
   it("uses tsx for JSX", () => {
     expect(chooseTypeScriptLoader({ ...node24, extension: ".tsx" }).loader).toBe("tsx");
+    expect(chooseTypeScriptLoader({ ...node20, extension: ".tsx" }).loader).toBe("tsx");
   });
 
   it("uses tsx when the tsconfig asks for what stripping cannot give, naming the setting", () => {
@@ -47,6 +60,7 @@ describe("chooseTypeScriptLoader", () => {
   it("uses tsx when the tsconfig cannot be read, saying why", () => {
     const choice = chooseTypeScriptLoader({ ...node24, compilerOptions: new Error("Unexpected token } in JSON") });
     expect(choice).toEqual({ loader: "tsx", reason: "its tsconfig could not be read (Unexpected token } in JSON)" });
+    expect(chooseTypeScriptLoader({ ...node20, compilerOptions: new Error("x") }).loader).toBe("tsx");
   });
 });
 
@@ -80,6 +94,7 @@ describe("needsTsx", () => {
     expect(needsTsx(error("TypeError", "ERR_UNKNOWN_FILE_EXTENSION"))).toBe(true); // .tsx
     expect(needsTsx(error("Error", "ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING"))).toBe(true);
     expect(needsTsx(error("SyntaxError"))).toBe(true); // an imported type, decorators
+    expect(needsTsx(error("Error", "ERR_MGR_COMMONJS_TYPESCRIPT"))).toBe(true); // a CommonJS module, to the esbuild hooks
   });
 
   it("lets the app's own errors through", () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { isTypeStrippingWarning, silenceTypeStrippingWarning } from "../../adapters/node/type-stripping-warning.ts";
-import { withRetryKey } from "../../adapters/node/tsx-loader.ts";
+import { hasRetryKey, withRetryKey } from "../../adapters/node/retry-key.ts";
 
 describe("withRetryKey", () => {
   it("gives a TypeScript module a URL of its own, keeping its query", () => {
@@ -8,6 +8,13 @@ describe("withRetryKey", () => {
     expect(withRetryKey("file:///srv/app/mgr.config.ts?reload=2")).toBe("file:///srv/app/mgr.config.ts?reload=2&mgr-loader=tsx");
     expect(withRetryKey("file:///srv/app/a.mts")).toBe("file:///srv/app/a.mts?mgr-loader=tsx");
     expect(withRetryKey("file:///srv/app/node_modules/lib/index.ts")).toBe("file:///srv/app/node_modules/lib/index.ts?mgr-loader=tsx");
+  });
+
+  it("is recognised on a URL, and only there", () => {
+    expect(hasRetryKey("file:///srv/app/src/app.ts?mgr-loader=tsx")).toBe(true);
+    expect(hasRetryKey("file:///srv/app/mgr.config.ts?reload=2&mgr-loader=tsx")).toBe(true);
+    expect(hasRetryKey("file:///srv/app/src/app.ts")).toBe(false);
+    expect(hasRetryKey("file:///srv/mgr-loader=tsx/app.ts")).toBe(false);
   });
 
   it("keeps the URL of JavaScript, built-ins and a module already keyed", () => {
