@@ -227,12 +227,27 @@ function listen(server: Server, address: ListenAddress, backlog: number): Promis
       server.off("error", onError);
       resolve();
     };
-    // A socket handed to this worker at spawn (spawn.ts) is listened on here, as a handle: Node then
-    // listens itself instead of asking the cluster master, which has no copy under that number.
-    if (isFdAddress(address)) server.listen(new Socket({ fd: address.fd, readable: false, writable: false }), backlog, onListening);
+    if (isFdAddress(address)) listenOnInherited(server, address.fd, backlog, onListening);
     else if (isUnixAddress(address)) server.listen({ path: address.path, backlog }, onListening);
     else server.listen({ host: address.host, port: address.port, backlog }, onListening);
   });
+}
+
+/**
+ * Listens on a socket handed to this worker at spawn (spawn.ts) itself, never through the cluster
+ * master, which has no copy under that number. `listen()` does that only for a TCP handle: given a
+ * unix socket's (socket activation of `ListenStream=/run/app.sock`), it asks the cluster master to
+ * listen on its own descriptor of that number, which fails with `bind EINVAL`. `_listen2`, the step
+ * where `listen()` makes and opens the server handle in this process, takes either kind alike.
+ */
+function listenOnInherited(server: Server, fd: number, backlog: number, onListening: () => void): void {
+  server.once("listening", onListening);
+  (server as unknown as ListenInProcess)._listen2(null, null, null, backlog, fd);
+}
+
+/** The slice of `net.Server` that {@linkcode listenOnInherited} uses, there since Node 0.x. */
+interface ListenInProcess {
+  _listen2(address: null, port: null, addressType: null, backlog: number, fd: number): void;
 }
 
 function peerOf(socket: Socket | null | undefined): string {
