@@ -16,8 +16,11 @@ import { detectRuntime } from "../runtime/detect.ts";
 /** Set by the launcher in the Bun master's environment; the master's channel to it is fd 3 (IPC). */
 export const LAUNCHED_ENV = "MGR_LAUNCHED_BY_BUNX";
 
-/** The signals mgr acts on, relayed by the launcher. */
-const RELAYED_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGTTIN", "SIGTTOU", "SIGUSR1"] as const;
+/**
+ * The signals mgr acts on, relayed by the launcher (USR2 would end it otherwise). Not WINCH: the
+ * launcher gets one at each resize of its terminal, and the master would take it for an upgrade's.
+ */
+const RELAYED_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGTTIN", "SIGTTOU", "SIGUSR1", "SIGUSR2"] as const;
 
 /** The Bun executable to relaunch under, when Node runs this file for `bunx`; otherwise undefined. */
 export function bunToRelaunchUnder(env: NodeJS.ProcessEnv): string | undefined {
