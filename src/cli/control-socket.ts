@@ -78,9 +78,11 @@ export interface ControlServer {
   close(): Promise<void>;
   /**
    * Listens at `path` instead (a USR2 upgrade moves the old master's socket aside for the new one's);
-   * connections already open stay.
+   * connections already open stay. `whileClosed` runs once the old listener is closed and before the
+   * new one opens: a process spawned then inherits neither, which matters on Deno, whose `node:net`
+   * leaves a unix listener without close-on-exec.
    */
-  moveTo(path: string): Promise<void>;
+  moveTo(path: string, whileClosed?: () => void): Promise<void>;
 }
 
 /**
@@ -140,12 +142,12 @@ export async function startControlServer(
       for (const socket of connections) closeSoon(socket);
       await stopped;
     },
-    async moveTo(to) {
+    async moveTo(to, whileClosed) {
       // Not a rename: closing would then remove the old name, by then another master's socket.
       await removeStaleSocket(to);
-      const previous = current;
+      await stopListening(current);
+      whileClosed?.();
       current = await listenAt(to, onConnection, log);
-      await stopListening(previous);
     },
   };
 }

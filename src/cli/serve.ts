@@ -146,6 +146,7 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     },
     onPoolEvent: (event) => counters.record(event),
     upgrade: () => upgrader.upgrade(),
+    stopWorkersOnWinch: () => upgrader.winchStopsWorkers(),
     upgradingFrom: inherited?.from === "upgrade" ? inherited.oldMaster : undefined,
   });
   // One document for `mgr status --json` and the admin endpoint's /status.

@@ -16,7 +16,8 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { renameSync, unlinkSync } from "node:fs";
+import { renameSync, statSync, unlinkSync } from "node:fs";
+import { isAbsolute } from "node:path";
 import process from "node:process";
 import { formatAddress } from "../core/config.ts";
 import { describeExit } from "../core/describe.ts";
@@ -26,6 +27,7 @@ import { isFdAddress, isUnixAddress, type ListenAddress } from "../core/protocol
 import type { Runtime, RuntimeName } from "../core/runtime.ts";
 import type { ServiceNotifier } from "../core/service-notifier.ts";
 import { processExists, readPid } from "../runtime/pidfile.ts";
+import { inTerminalForeground } from "../runtime/terminal-foreground.ts";
 import { formatUpgradeBind, LISTEN_FDS_START, UPGRADE_BIND_ENV, UPGRADE_FROM_ENV } from "./inherited-listeners.ts";
 import type { ControlServer } from "./control-socket.ts";
 
@@ -55,6 +57,11 @@ export interface UpgraderOptions {
 /** Starts new masters on USR2 and tidies up after them. */
 export interface Upgrader {
   upgrade(): void;
+  /**
+   * Whether WINCH, the upgrade's second step, should stop every worker now. A terminal's resize sends
+   * it to the jobs in the terminal's foreground too: there, only while a new master this one started runs.
+   */
+  winchStopsWorkers(): boolean;
   /** At this master's exit: removes `PIDFILE.oldbin` if it is still this master's. */
   release(): void;
 }
@@ -65,13 +72,17 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
   let child: ChildProcess | undefined;
   const oldbin = pidfile && `${pidfile}${OLDBIN_SUFFIX}`;
 
-  const moveNames = async (away: boolean) => {
+  // Taken now: by the time of a USR2, `$PWD` may name another release.
+  const directory = masterDirectory(options.env);
+
+  /** Moves the names aside or back; `whileClosed` runs while no control socket listens (see moveTo). */
+  const moveNames = async (away: boolean, whileClosed?: () => void) => {
     try {
       if (pidfile && oldbin) {
         const [from, to] = away ? [pidfile, oldbin] : [oldbin, pidfile];
         if (readPid(from) === runtime.pid) renameSync(from, to);
       }
-      await control?.server.moveTo(away ? control.oldbinPath : control.path);
+      await control?.server.moveTo(away ? control.oldbinPath : control.path, whileClosed);
     } catch (error) {
       logger.warning(`Cannot move the pidfile or control socket ${away ? "aside" : "back"}: ${errorMessage(error)}`);
     }
@@ -90,13 +101,24 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
 
   let starting = false;
   const start = async (handed: { bind: ListenAddress[]; fds: number[] }) => {
-    // The names first: the new master takes them as it starts.
-    await moveNames(true);
+    // The names first: the new master takes them as it starts. It is spawned while this master's
+    // control socket is closed, so that it inherits no listener of it.
+    let spawned = false;
+    const spawnOnce = () => {
+      if (spawned) return;
+      spawned = true;
+      spawnNewMaster(handed);
+    };
+    await moveNames(true, spawnOnce);
+    spawnOnce();
+  };
+
+  const spawnNewMaster = (handed: { bind: ListenAddress[]; fds: number[] }) => {
     const [command, ...args] = options.command as [string, ...string[]];
-    logger.info(`Upgrading: starting a new master (${[command, ...args].join(" ")})`);
+    logger.info(`Upgrading: starting a new master (${[command, ...args].join(" ")}) in ${directory}`);
     const env = { ...options.env, [UPGRADE_FROM_ENV]: String(runtime.pid), [UPGRADE_BIND_ENV]: formatUpgradeBind(handed.bind) };
     try {
-      child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", ...handed.fds], env, cwd: process.cwd() });
+      child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", ...handed.fds], env, cwd: directory });
     } catch (error) {
       return onChildGone(undefined, `could not be started: ${errorMessage(error)}`);
     }
@@ -128,6 +150,9 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
       starting = true;
       void start(handed).finally(() => (starting = false));
     },
+    winchStopsWorkers() {
+      return child !== undefined || !inTerminalForeground();
+    },
     release() {
       if (oldbin && readPid(oldbin) === runtime.pid) {
         try {
@@ -138,6 +163,22 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
       }
     },
   };
+}
+
+/**
+ * The directory a new master starts in: `$PWD` where it names this process's working directory, as
+ * Gunicorn's does. Started in a `current` symlink, the kernel's name for the directory is the release
+ * it resolved to then; `$PWD` keeps the symlink, so a deploy that switches it starts the new release.
+ */
+export function masterDirectory(env: Record<string, string | undefined>, cwd = process.cwd()): string {
+  const pwd = env.PWD;
+  if (!pwd || !isAbsolute(pwd)) return cwd;
+  try {
+    const [named, actual] = [statSync(pwd), statSync(cwd)];
+    return named.ino === actual.ino && named.dev === actual.dev ? pwd : cwd;
+  } catch {
+    return cwd;
+  }
 }
 
 /** The command that starts a master as this one was started: same runtime binary, flags and arguments. */

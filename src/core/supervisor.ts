@@ -68,6 +68,11 @@ export interface SupervisorOptions {
    * addresses, so they are not probed at start (the probe would find them taken).
    */
   upgradingFrom?: number;
+  /**
+   * Whether SIGWINCH should stop every worker now; when absent it always does. A terminal's resize
+   * sends WINCH to the jobs in its foreground too, so the CLI says no there unless an upgrade is under way.
+   */
+  stopWorkersOnWinch?: () => boolean;
 }
 
 /**
@@ -322,6 +327,9 @@ export class Supervisor {
         }
         return this.#phase === "running" ? this.#options.upgrade() : undefined;
       case "SIGWINCH":
+        if (this.#options.stopWorkersOnWinch?.() === false) {
+          return this.#log.info("Ignoring SIGWINCH: a terminal's resize sends it too, so in a terminal it stops the workers only during an upgrade (after USR2)");
+        }
         return this.#stopWorkersOnly();
     }
   }

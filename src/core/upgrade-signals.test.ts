@@ -91,6 +91,23 @@ describe("WINCH", () => {
     expect(await sup.done).toBe(0);
   });
 
+  it("leaves the pool as it is when the master says WINCH may be a terminal's resize", async () => {
+    let upgrading = false;
+    const { runtime, sup, logged } = start({ workers: 2 }, { stopWorkersOnWinch: () => upgrading });
+    await sup.start();
+    runtime.readyAll();
+    runtime.signal("SIGWINCH");
+    expect(runtime.alive().map((w) => w.drained)).toEqual([false, false]);
+    expect(sup.desiredWorkers).toBe(2);
+    expect(logged("Ignoring SIGWINCH")).toEqual([
+      "[INFO] Ignoring SIGWINCH: a terminal's resize sends it too, so in a terminal it stops the workers only during an upgrade (after USR2)",
+    ]);
+    upgrading = true;
+    runtime.signal("SIGWINCH");
+    expect(runtime.alive().every((w) => w.drained)).toBe(true);
+    expect(sup.desiredWorkers).toBe(0);
+  });
+
   it("ends a master with no workers at TERM, at once", async () => {
     const { runtime, sup } = start({ workers: 2 });
     await sup.start();

@@ -1,0 +1,203 @@
+/**
+ * The USR2 upgrade and socket activation as users meet them, on every runtime in RUNTIMES: a master
+ * in a terminal (whose resizes send WINCH), a release directory switched by a symlink, a Deno master's
+ * sockets leaking into the new master, a unix socket passed by systemd, and `bunx`'s launcher.
+ */
+
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  childPids,
+  destroyAllMasters,
+  FIXTURES,
+  freePort,
+  get,
+  getUnix,
+  isAlive,
+  Master,
+  mgrCommand,
+  ROOT,
+  runtimeFamily,
+  RUNTIMES,
+  waitFor,
+} from "./harness.ts";
+
+const APP = `${FIXTURES}app.ts`;
+const IN_TERMINAL = `${ROOT}test/support/in-terminal.py`;
+
+let dir: string;
+/** Masters that are not the harness's children (started by USR2, or under a terminal): killed here, by pid. */
+const strays = new Set<number>();
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "mgr-upgrade-attacks-"));
+});
+afterEach(async () => {
+  for (const pid of strays) {
+    for (const worker of childPids(pid)) kill(worker, "SIGKILL");
+    kill(pid, "SIGKILL");
+  }
+  strays.clear();
+  await destroyAllMasters();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, "utf8").trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits for a pid other than `old` in `pidfile`, remembers it for cleanup, and waits for its pool. */
+async function waitForNewMaster(log: Master, pidfile: string, old: number, workers = 1): Promise<number> {
+  const pid = await waitFor("a new master's pid in the pidfile", () => {
+    const found = readPid(pidfile);
+    return found !== undefined && found !== old ? found : undefined;
+  }, { timeoutMs: 15_000 });
+  strays.add(pid);
+  // The new master writes to the old one's stdout, which it inherited.
+  await log.waitForLine(new RegExp(`\\[${pid}\\] \\[INFO\\] Ready: ${workers} workers? serving`), 20_000);
+  return pid;
+}
+
+/** The inodes of the sockets open in process `pid`. */
+function socketInodes(pid: number): Set<number> {
+  const inodes = new Set<number>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(Number(inode));
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return inodes;
+}
+
+/** The inode of the unix socket listening at `path`, from /proc/net/unix. */
+function unixSocketInode(path: string): number | undefined {
+  const line = readFileSync("/proc/net/unix", "utf8").split("\n").find((l) => l.endsWith(` ${path}`));
+  return line === undefined ? undefined : Number(line.trim().split(/\s+/)[6]);
+}
+
+describe.each(RUNTIMES)("upgrade attacks on %s", (runtime) => {
+  it("in a terminal, leaves the workers be at WINCH (a resize) unless an upgrade is under way", async () => {
+    const port = await freePort();
+    const pidfile = join(dir, "app.pid");
+    const terminal = new Master("command", [
+      "python3",
+      IN_TERMINAL,
+      ...mgrCommand(runtime),
+      APP,
+      "-w",
+      "1",
+      "-b",
+      `127.0.0.1:${port}`,
+      "--pid",
+      pidfile,
+    ]);
+    const master = await waitFor("the master's pid", () => readPid(pidfile), { timeoutMs: 15_000 });
+    strays.add(master);
+    await terminal.waitForLine(/Ready: 1 worker serving/, 15_000);
+    const workers = childPids(master);
+
+    kill(master, "SIGWINCH");
+    await terminal.waitForLine(/Ignoring SIGWINCH|Stopping every worker/);
+    expect(terminal.lines(/Stopping every worker/)).toEqual([]);
+    expect(childPids(master)).toEqual(workers);
+
+    // The upgrade's second step still works in a terminal.
+    kill(master, "SIGUSR2");
+    await waitForNewMaster(terminal, pidfile, master);
+    kill(master, "SIGWINCH");
+    await waitFor("the old worker to be gone", () => workers.every((pid) => !isAlive(pid)), { timeoutMs: 15_000 });
+    expect((await get(port, "/", { fresh: true })).status).toBe(200);
+  });
+
+  it("starts the new release when `current` was switched, and the new master holds none of the old one's sockets", async () => {
+    for (const release of ["1", "2"]) {
+      mkdirSync(join(dir, "releases", release), { recursive: true });
+      writeFileSync(join(dir, "releases", release, "app.ts"), `export default { fetch: () => new Response("v${release}") };\n`);
+    }
+    const current = join(dir, "current");
+    symlinkSync(join(dir, "releases", "1"), current);
+    const port = await freePort();
+    const pidfile = join(dir, "app.pid");
+    // As a shell started in `current` runs it: PWD names the symlink, the kernel's working directory the release.
+    const master = new Master(runtime, ["app.ts", "-w", "1", "-b", `127.0.0.1:${port}`, "--pid", pidfile], { PWD: current }, current);
+    await master.waitForLine(/Ready: 1 worker serving/, 15_000);
+    const [oldWorker] = await master.waitForWorkers(1);
+
+    symlinkSync(join(dir, "releases", "2"), `${current}.next`);
+    renameSync(`${current}.next`, current);
+    master.signal("SIGUSR2");
+    const newMaster = await waitForNewMaster(master, pidfile, master.pid);
+    const control = unixSocketInode(join(dir, "app.pid.oldbin.mgr-control.sock"));
+    expect(control).toBeDefined();
+    expect(socketInodes(newMaster).has(control!)).toBe(false);
+
+    master.signal("SIGWINCH");
+    await waitFor("the old worker to be gone", () => !isAlive(oldWorker!), { timeoutMs: 15_000 });
+    expect((await get(port, "/", { fresh: true })).body).toBe("v2");
+  });
+
+  if (runtimeFamily(runtime) === "node") {
+    it("serves a unix socket passed by socket activation, and through a USR2 upgrade", async () => {
+      const socket = join(dir, "app.sock");
+      const pidfile = join(dir, "app.pid");
+      const master = new Master("command", ["systemd-socket-activate", "-l", socket, ...mgrCommand(runtime), APP, "-w", "1", "--pid", pidfile]);
+      await master.waitForLine(/Listening on .* as 3/);
+      // systemd-socket-activate starts the service at the first connection.
+      await new Promise<void>((resolve, reject) => {
+        const knock = connect(socket, () => {
+          knock.destroy();
+          resolve();
+        });
+        knock.once("error", reject);
+      });
+      expect(await master.waitForLine(/Ready: 1 worker serving|Shutting down/, 15_000)).toMatch(/Ready/);
+      expect(await getUnix(socket, "/")).toBe("ok");
+
+      master.signal("SIGUSR2");
+      await waitForNewMaster(master, pidfile, master.pid);
+      master.signal("SIGWINCH");
+      await master.waitForLine(/Stopping every worker/);
+      master.signal("SIGTERM");
+      expect((await master.waitForExit(15_000)).code).toBe(0);
+      expect(await getUnix(socket, "/")).toBe("ok");
+    });
+  }
+
+  if (runtime === "bun") {
+    it("under bunx, relays USR2 from the launcher to the Bun master", async () => {
+      const port = await freePort();
+      const pidfile = join(dir, "app.pid");
+      // What `bunx mgr` runs: the bin under Node, told by the environment that Bun launched it.
+      const launcher = new Master("command", [process.execPath, `${ROOT}dist/src/cli/bin.js`, APP, "-w", "1", "-b", `127.0.0.1:${port}`, "--pid", pidfile], {
+        npm_config_user_agent: "bun/1.4.5 npm/? node/v24.0.0 linux x64",
+        npm_execpath: `${ROOT}node_modules/.bin/bun`,
+      });
+      await launcher.waitForLine(/Ready: 1 worker serving/, 15_000);
+      const master = readPid(pidfile)!;
+      strays.add(master);
+      expect(master).not.toBe(launcher.pid);
+
+      launcher.signal("SIGUSR2");
+      await waitForNewMaster(launcher, pidfile, master);
+      expect(isAlive(launcher.pid) && isAlive(master)).toBe(true);
+    });
+  }
+});
