@@ -11,6 +11,7 @@ import { checkListen } from "../../src/runtime/check-listen.ts";
 import { findListeningFd } from "../../src/runtime/listening-fds.ts";
 import { importModule } from "./import-module.ts";
 import { spawnClusterWorker } from "./spawn.ts";
+import { holdListeningSocket } from "./held-sockets.ts";
 import { monotonicMicrosNode, notifyNode } from "./notify.ts";
 import { serveHttpNode } from "./admin-server.ts";
 import { watchDirectoryWithNodeFs } from "../../src/runtime/file-watch-node-fs.ts";
@@ -36,6 +37,7 @@ export function createNodeRuntime(): Runtime {
     // The cluster master creates every listener, unix sockets included, and shares it with the workers.
     unixSockets: true,
     listeningFd: (address) => findListeningFd(address),
+    holdListeningSocket,
     importModule,
     setProcessTitle(title) {
       process.title = title;

@@ -3,9 +3,10 @@
  *
  * The master creates the listening socket and keeps it open while workers come and go, so the port
  * never refuses a connection; how the workers get connections from it is scheduling-policy.ts's choice.
- * A socket the master inherited (`fd://`, socket activation, a USR2 upgrade) is the exception: each
- * worker is handed a copy at spawn and listens on it itself, and the master never wraps its own, which
- * node:cluster would close whenever the pool is empty, ending the socket.
+ * A socket the master inherited (`fd://`, socket activation, a USR2 upgrade), or holds since it handed
+ * it to a new master (held-sockets.ts), is the exception: each worker is handed a copy at spawn and
+ * listens on it itself, and the master never wraps its own, which node:cluster would close whenever
+ * the pool is empty, ending the socket.
  *
  * @module
  */
@@ -14,8 +15,10 @@ import cluster from "node:cluster";
 import type { Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import { extname } from "node:path";
-import { isFdAddress, isFromWorker } from "../../src/core/protocol.ts";
-import type { WorkerSpec } from "../../src/core/protocol.ts";
+import { isFdAddress, isFromWorker, isTcpAddress } from "../../src/core/protocol.ts";
+import type { ListenAddress, WorkerSpec } from "../../src/core/protocol.ts";
+import { formatAddress } from "../../src/core/config.ts";
+import { heldSocketFd } from "./held-sockets.ts";
 import type { WorkerHandle } from "../../src/core/runtime.ts";
 import { channelClosed, reportAfterChannelClose } from "../../src/runtime/channel-close.ts";
 import { workerSpecEnv } from "../../src/runtime/worker-spec-env.ts";
@@ -39,11 +42,17 @@ const WORKER_STDIO = ["inherit", "inherit", "inherit", "ipc"] as const;
 
 /**
  * The worker's stdio with each inherited socket of `spec.bind` appended, and the spec with those
- * addresses renumbered to the descriptors the worker will find them at.
+ * addresses renumbered to the descriptors the worker will find them at. A TCP address whose socket
+ * the master holds since an upgrade (held-sockets.ts) is handed over the same way.
  */
 export function handInheritedSockets(spec: WorkerSpec): { stdio: (string | number)[]; spec: WorkerSpec } {
   const stdio: (string | number)[] = [...WORKER_STDIO];
-  const bind = spec.bind.map((address) => {
+  const bind = spec.bind.map((address): ListenAddress => {
+    const held = isTcpAddress(address) ? heldSocketFd(address) : undefined;
+    if (held !== undefined) {
+      stdio.push(held);
+      return { fd: stdio.length - 1, name: formatAddress(address) };
+    }
     if (!isFdAddress(address)) return address;
     stdio.push(address.fd);
     return { ...address, fd: stdio.length - 1 };

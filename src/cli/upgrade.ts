@@ -23,7 +23,7 @@ import { formatAddress } from "../core/config.ts";
 import { describeExit } from "../core/describe.ts";
 import { errorMessage } from "../core/error-text.ts";
 import type { Logger } from "../core/logger.ts";
-import { isFdAddress, isUnixAddress, type ListenAddress } from "../core/protocol.ts";
+import { isFdAddress, isTcpAddress, isUnixAddress, type ListenAddress } from "../core/protocol.ts";
 import type { Runtime, RuntimeName } from "../core/runtime.ts";
 import type { ServiceNotifier } from "../core/service-notifier.ts";
 import { processExists, readPid } from "../runtime/pidfile.ts";
@@ -99,8 +99,23 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
     );
   };
 
+  /** This master's own descriptor of each socket in `fds` (of the addresses `bind`), where the runtime keeps one. */
+  const holdSockets = (bind: ListenAddress[], fds: number[]): Promise<number[]> =>
+    Promise.all(fds.map(async (fd, i) => {
+      const address = bind[i]!;
+      if (!runtime.holdListeningSocket || !isTcpAddress(address)) return fd;
+      try {
+        return await runtime.holdListeningSocket(fd, address);
+      } catch (error) {
+        logger.warning(`Cannot keep the socket of ${formatAddress(address)} for this master (${errorMessage(error)}): after WINCH, HUP cannot bring its workers back while the new master runs`);
+        return fd;
+      }
+    }));
+
   let starting = false;
-  const start = async (handed: { bind: ListenAddress[]; fds: number[] }) => {
+  const start = async (bind: ListenAddress[], handed: { bind: ListenAddress[]; fds: number[] }) => {
+    // Before the new master has them: WINCH empties the pool, and HUP may bring it back, only after.
+    handed = { ...handed, fds: await holdSockets(bind, handed.fds) };
     // The names first: the new master takes them as it starts. It is spawned while this master's
     // control socket is closed, so that it inherits no listener of it.
     let spawned = false;
@@ -134,21 +149,22 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
 
   return {
     upgrade() {
-      if (starting) return;
+      if (starting) return logger.warning("Ignoring SIGUSR2: a new master is being started");
       if (child) {
         return logger.warning(`Ignoring SIGUSR2: the new master (pid: ${child.pid}) started by the last one is still running`);
       }
       if (options.oldMaster !== undefined && processExists(options.oldMaster)) {
         return logger.warning(`Ignoring SIGUSR2: the master this one replaced (pid: ${options.oldMaster}) still runs; end it with TERM first`);
       }
+      const bind = options.bind();
       let handed: { bind: ListenAddress[]; fds: number[] };
       try {
-        handed = addressesToHand(runtime, options.bind());
+        handed = addressesToHand(runtime, bind);
       } catch (error) {
         return logger.error(`Cannot upgrade: ${errorMessage(error)}`);
       }
       starting = true;
-      void start(handed).finally(() => (starting = false));
+      void start(bind, handed).finally(() => (starting = false));
     },
     winchStopsWorkers() {
       return child !== undefined || !inTerminalForeground();

@@ -60,6 +60,13 @@ export interface Runtime {
    * whose cluster master owns the sockets. Absent on Bun and Deno, whose workers listen themselves.
    */
   listeningFd?(address: TcpAddress): number | undefined;
+  /**
+   * Takes a descriptor of the master's own of the listening socket `fd` (from {@linkcode listeningFd})
+   * for `address`, and has every worker spawned from then on serve it: at a USR2 upgrade, so that the
+   * socket outlives a pool emptied by WINCH and workers brought back by HUP share it with the new
+   * master. Resolves with that descriptor. Present with `listeningFd`.
+   */
+  holdListeningSocket?(fd: number, address: TcpAddress): Promise<number>;
   /** Imports a module by URL, with whatever the runtime needs to read TypeScript (the config file). */
   importModule(url: string): Promise<unknown>;
   /** Sets the process title shown by `ps`, where the runtime can. */

@@ -17,6 +17,7 @@ import {
   get,
   getUnix,
   isAlive,
+  loadLoop,
   Master,
   mgrCommand,
   ROOT,
@@ -155,6 +156,37 @@ describe.each(RUNTIMES)("upgrade attacks on %s", (runtime) => {
   });
 
   if (runtimeFamily(runtime) === "node") {
+    it("brings the old workers back at HUP after WINCH while the new master runs, and serves on without it", async () => {
+      const port = await freePort();
+      const pidfile = join(dir, "app.pid");
+      const master = new Master(runtime, [APP, "-w", "1", "-b", `127.0.0.1:${port}`, "--pid", pidfile]);
+      await master.waitForLine(/Ready: 1 worker serving/, 15_000);
+      const [oldWorker] = await master.waitForWorkers(1);
+      const load = loadLoop(port);
+      try {
+        master.signal("SIGUSR2");
+        const newMaster = await waitForNewMaster(master, pidfile, master.pid);
+        master.signal("SIGWINCH");
+        await waitFor("the old worker to be gone", () => !isAlive(oldWorker!), { timeoutMs: 15_000 });
+
+        // Gunicorn's way back from a new release that misbehaves: HUP the old master, TERM the new one.
+        master.signal("SIGHUP");
+        const backAgain = await waitFor("the old master's worker back, serving", () => {
+          const worker = childPids(master.pid).find((pid) => pid !== newMaster);
+          return worker !== undefined && load.result.pids.has(worker) ? worker : undefined;
+        }, { timeoutMs: 15_000 });
+        kill(newMaster, "SIGTERM");
+        await waitFor("the new master to exit", () => !isAlive(newMaster), { timeoutMs: 15_000 });
+        const served = load.result.ok;
+        await waitFor("serving on", () => load.result.ok >= served + 100);
+        expect(childPids(master.pid)).toEqual([backAgain]);
+      } finally {
+        await load.stop();
+      }
+      expect(load.result.errors).toEqual([]);
+      expect(master.lines(/Cannot listen/)).toEqual([]);
+    });
+
     it("serves a unix socket passed by socket activation, and through a USR2 upgrade", async () => {
       const socket = join(dir, "app.sock");
       const pidfile = join(dir, "app.pid");
