@@ -18,6 +18,7 @@ import { ListenError } from "../../src/runtime/worker-host.ts";
 import type { ServeOptions, WorkerServer } from "../../src/runtime/worker-host.ts";
 import { describeListenError } from "../../src/runtime/check-listen.ts";
 import { DRAIN_IDLE_GRACE_MS } from "../../src/runtime/drain-grace.ts";
+import { releaseGradually } from "./drain-pace.ts";
 import { CLIENT_ERROR_RESPONSES, classifyClientError } from "./client-error.ts";
 import { nodeEdgeOptions } from "./edge-options.ts";
 import { edgeResponseClass, seal } from "./edge-response.ts";
@@ -38,6 +39,8 @@ interface Connection {
   idleTimer?: ReturnType<typeof setTimeout>;
   /** A WebSocket now: closed by its goodbye (long-lived.ts), never as an idle keep-alive connection. */
   upgraded?: boolean;
+  /** Told to close: each response from now on says `Connection: close` (drain-pace.ts says when). */
+  closing?: boolean;
 }
 
 // The drain's bookkeeping rides on the socket and the response themselves, so a request costs a
@@ -95,7 +98,10 @@ export async function serveNode(
       connections.delete(connection);
       if (draining && connections.size === 0) onEmpty?.();
     });
-    if (draining) closeWhenIdle(connection);
+    if (draining) {
+      connection.closing = true;
+      closeWhenIdle(connection);
+    }
   };
 
   function onResponseClose(this: Tracked<ServerResponse>) {
@@ -103,7 +109,7 @@ export async function serveNode(
     if (!connection) return;
     connection.active--;
     if (connection.current === this) connection.current = undefined;
-    if (draining && connection.active === 0) closeWhenIdle(connection);
+    if (connection.closing && connection.active === 0) closeWhenIdle(connection);
   }
 
   const onRequest = (request: IncomingMessage, response: Tracked<ServerResponse>) => {
@@ -117,7 +123,7 @@ export async function serveNode(
     response.on("close", onResponseClose);
     const rejection = checkHead(request, edge);
     if (rejection !== undefined) return refuse(request, response, rejection.status, rejection.reason);
-    if (draining) response.setHeader("Connection", "close");
+    if (connection ? connection.closing : draining) response.setHeader("Connection", "close");
     // Node's parser takes Host in a trailer; only a chunked body has one.
     if (request.headers["transfer-encoding"] !== undefined) watchTrailers(request, response);
     if (edge.bodyTimeoutMs > 0 && announcesBody(request)) boundBodyStalls(request, response, edge.bodyTimeoutMs);
@@ -199,10 +205,12 @@ export async function serveNode(
       // connections at once, which races a client's next request on them. This only stops accepting
       // (in a cluster worker, it takes the worker out of the master's round-robin).
       for (const server of servers) NetServer.prototype.close.call(server);
-      for (const connection of connections) {
+      // A few at a time: the clients reconnect to a worker that may have just started (drain-pace.ts).
+      releaseGradually([...connections], (connection) => {
+        connection.closing = true;
         if (connection.current && !connection.current.headersSent) connection.current.setHeader("Connection", "close");
         if (connection.active === 0) closeWhenIdle(connection);
-      }
+      });
       // Closing is not instant in a cluster worker: until the master has taken it out of the
       // round-robin, it may still send a connection, which Node's cluster code hands back if this
       // worker is alive to receive it, but which is lost (the client hangs) if it has exited. A ping
