@@ -16,7 +16,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { renameSync, statSync, unlinkSync } from "node:fs";
+import { readFileSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { isAbsolute } from "node:path";
 import process from "node:process";
 import { formatAddress } from "../core/config.ts";
@@ -197,9 +197,33 @@ export function masterDirectory(env: Record<string, string | undefined>, cwd = p
   }
 }
 
-/** The command that starts a master as this one was started: same runtime binary, flags and arguments. */
-export function masterCommand(runtime: RuntimeName): string[] {
+/**
+ * This process's command line as it was run, from Linux's /proc; read as this module loads, before
+ * the master's title overwrites it there. Undefined where there is no /proc.
+ */
+const STARTED_AS = readCommandLine();
+
+function readCommandLine(): string[] | undefined {
+  try {
+    return readFileSync("/proc/self/cmdline", "utf8").split("\0").slice(0, -1);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The command that starts a master as this one was started: same runtime binary, flags and arguments.
+ * Where /proc kept it, as it was typed, relative paths included (they resolve in the new release, see
+ * masterDirectory): Bun, and Deno for a relative path, give the entry with its symlinks resolved, into
+ * the old release, and Deno keeps no record of its own flags.
+ */
+export function masterCommand(runtime: RuntimeName, startedAs = STARTED_AS): string[] {
   const [, entry = "mgr", ...args] = process.argv;
+  // Trusted only if it ends with this process's arguments: a title set by a flag (`node --title`) has replaced it.
+  const typed = startedAs !== undefined && startedAs.length >= args.length + 2 &&
+    args.every((arg, i) => startedAs[startedAs.length - args.length + i] === arg);
+  // The binary by its path: PATH may differ, or name another version, by then.
+  if (typed) return [process.execPath, ...startedAs.slice(1)];
   // Deno keeps no record of its own flags; mgr needs every permission (-A), as the README says.
   if (runtime === "deno") return [process.execPath, "run", "-A", entry, ...args];
   return [process.execPath, ...process.execArgv, entry, ...args];

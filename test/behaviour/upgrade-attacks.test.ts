@@ -129,16 +129,25 @@ describe.each(RUNTIMES)("upgrade attacks on %s", (runtime) => {
   });
 
   it("starts the new release when `current` was switched, and the new master holds none of the old one's sockets", async () => {
+    const command = mgrCommand(runtime);
     for (const release of ["1", "2"]) {
       mkdirSync(join(dir, "releases", release), { recursive: true });
       writeFileSync(join(dir, "releases", release, "app.ts"), `export default { fetch: () => new Response("v${release}") };\n`);
+      // The release's own mgr entry (node_modules/.bin/mgr in a real one), which says it ran.
+      writeFileSync(
+        join(dir, "releases", release, "entry.mjs"),
+        `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(join(dir, "entry-ran"))}, "${release}");\nawait import(${JSON.stringify(command.at(-1))});\n`,
+      );
     }
     const current = join(dir, "current");
     symlinkSync(join(dir, "releases", "1"), current);
     const port = await freePort();
     const pidfile = join(dir, "app.pid");
     // As a shell started in `current` runs it: PWD names the symlink, the kernel's working directory the release.
-    const master = new Master(runtime, ["app.ts", "-w", "1", "-b", `127.0.0.1:${port}`, "--pid", pidfile], { PWD: current }, current);
+    const args = ["entry.mjs", "app.ts", "-w", "1", "-b", `127.0.0.1:${port}`, "--pid", pidfile];
+    // Deno reads the imports of an entry outside the project from the project's config: a flag the new master needs too.
+    const flags = runtime === "deno" ? ["--config", `${ROOT}deno.json`] : [];
+    const master = new Master("command", [...command.slice(0, -1), ...flags, ...args], { PWD: current }, current);
     await master.waitForLine(/Ready: 1 worker serving/, 15_000);
     const [oldWorker] = await master.waitForWorkers(1);
 
@@ -153,6 +162,7 @@ describe.each(RUNTIMES)("upgrade attacks on %s", (runtime) => {
     master.signal("SIGWINCH");
     await waitFor("the old worker to be gone", () => !isAlive(oldWorker!), { timeoutMs: 15_000 });
     expect((await get(port, "/", { fresh: true })).body).toBe("v2");
+    expect(readFileSync(join(dir, "entry-ran"), "utf8")).toBe("2");
   });
 
   if (runtimeFamily(runtime) === "node") {
