@@ -130,7 +130,6 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
 
   const spawnNewMaster = (handed: { bind: ListenAddress[]; fds: number[] }) => {
     const [command, ...args] = options.command as [string, ...string[]];
-    logger.info(`Upgrading: starting a new master (${[command, ...args].join(" ")}) in ${directory}`);
     const env = { ...options.env, [UPGRADE_FROM_ENV]: String(runtime.pid), [UPGRADE_BIND_ENV]: formatUpgradeBind(handed.bind) };
     try {
       child = spawn(command, args, { stdio: ["ignore", "inherit", "inherit", ...handed.fds], env, cwd: directory });
@@ -138,8 +137,11 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
       return onChildGone(undefined, `could not be started: ${errorMessage(error)}`);
     }
     const started = child;
+    // With its pid: one that hangs before it writes the pidfile is found by nothing else.
+    const described = `in ${directory}: ${[command, ...args].join(" ")}`;
+    if (started.pid !== undefined) logger.info(`Upgrading: started a new master (pid: ${started.pid}) ${described}`);
     started.once("error", (error) => {
-      if (child === started) onChildGone(started.pid, `could not be started: ${errorMessage(error)}`);
+      if (child === started) onChildGone(started.pid, `could not be started ${described} (${errorMessage(error)})`);
     });
     started.once("exit", (code, signal) => {
       if (child === started) onChildGone(started.pid, describeExit(code, signal));
