@@ -1,15 +1,18 @@
 /**
  * SIGUSR2, as in Gunicorn: start a new master from the files on disk now (new mgr, new app, new
- * runtime binary at the same path) that serves the same addresses alongside this one.
+ * runtime binary at the same path) that serves the same addresses alongside this one. It runs the
+ * command line this master was started with, in the directory it was started in (`$PWD`, symlinks kept).
  *
  * - Node's workers serve the very sockets this master listens on: their descriptors are handed to
  *   the new master, which hands them to its workers, so both pools accept from one queue and nothing
- *   queued is lost when this one's workers go. Bun's and Deno's workers each listen with
- *   SO_REUSEPORT, and the new master's workers join the same port.
+ *   queued is lost when this one's workers go. This master keeps a descriptor of its own of each, for
+ *   workers a HUP brings back. Bun's and Deno's workers each listen with SO_REUSEPORT, and the new
+ *   master's workers join the same port.
  * - This master's pidfile becomes `PIDFILE.oldbin` and its control socket moves aside the same way
  *   (`mgr status --pid PIDFILE.oldbin` reaches it); the new master takes the usual names.
  * - The operator then sends WINCH here (every worker drains, the master stays: HUP would bring them
- *   back if the new code misbehaves) and TERM (this master ends). It never ends by itself.
+ *   back if the new code misbehaves) and TERM (this master ends). It never ends by itself. In a
+ *   terminal, WINCH counts only now: every resize of the terminal sends one too.
  * - Should the new master exit while this one runs, the names come back and this one goes on.
  *
  * @module
