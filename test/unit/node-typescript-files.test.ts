@@ -2,7 +2,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { parseJsonc } from "../../adapters/node/jsonc.ts";
 import { packageTypeOf } from "../../adapters/node/package-type.ts";
 import { findTsconfig, readCompilerOptions } from "../../adapters/node/tsconfig.ts";
 
@@ -19,24 +18,6 @@ function write(path: string, text: string): string {
   return full;
 }
 
-describe("parseJsonc", () => {
-  it("reads comments and trailing commas as tsconfig.json holds them", () => {
-    const text = `{
-      // Node 22 and up
-      "compilerOptions": { "target": "es2022", /* inline */ "lib": ["es2023",], },
-    }`;
-    expect(parseJsonc(text)).toEqual({ compilerOptions: { target: "es2022", lib: ["es2023"] } });
-  });
-
-  it("leaves comment markers and commas inside strings alone", () => {
-    expect(parseJsonc(`{ "a": "http://x/*y*/", "b": "1,}", "c": "q\\"//" }`)).toEqual({ a: "http://x/*y*/", b: "1,}", c: 'q"//' });
-  });
-
-  it("throws on what is not JSON", () => {
-    expect(() => parseJsonc("{ target: es2022 }")).toThrow(SyntaxError);
-  });
-});
-
 describe("findTsconfig", () => {
   it("finds the nearest tsconfig.json from the working directory up, as tsx does", () => {
     const path = write("tsconfig.json", "{}");
@@ -52,10 +33,18 @@ describe("findTsconfig", () => {
 });
 
 describe("readCompilerOptions", () => {
+  it("reads comments and trailing commas, as tsconfig.json holds them", () => {
+    const path = write("tsconfig.json", `{
+      // Node 22 and up
+      "compilerOptions": { "target": "es2022", /* inline */ "lib": ["es2023",], },
+    }`);
+    expect(readCompilerOptions(path)).toMatchObject({ target: "es2022", lib: ["es2023"] });
+  });
+
   it("merges the options of the files it extends under its own", () => {
     write("base.json", `{ "compilerOptions": { "target": "es2020", "strict": true } }`);
     const path = write("tsconfig.json", `{ "extends": "./base", "compilerOptions": { "target": "es2022" } }`);
-    expect(readCompilerOptions(path)).toEqual({ target: "es2022", strict: true });
+    expect(readCompilerOptions(path)).toMatchObject({ target: "es2022", strict: true });
   });
 
   it("follows an extends array, later entries winning, and a package's tsconfig", () => {
@@ -63,20 +52,20 @@ describe("readCompilerOptions", () => {
     write("node_modules/@tsconfig/node22/package.json", `{ "name": "@tsconfig/node22" }`);
     write("legacy.json", `{ "compilerOptions": { "target": "es2019" } }`);
     const path = write("tsconfig.json", `{ "extends": ["./legacy.json", "@tsconfig/node22/tsconfig.json"] }`);
-    expect(readCompilerOptions(path)).toEqual({ target: "es2022", module: "nodenext" });
+    expect(readCompilerOptions(path)).toMatchObject({ target: "es2022", module: "nodenext" });
   });
 
   it("throws when a file it extends is missing, so that the caller stays with tsx", () => {
     const path = write("tsconfig.json", `{ "extends": "./missing.json" }`);
     expect(() => readCompilerOptions(path)).toThrow();
     const package_ = write("b/tsconfig.json", `{ "extends": "@tsconfig/none" }`);
-    expect(() => readCompilerOptions(package_)).toThrow(/Cannot find the tsconfig `@tsconfig\/none`/);
+    expect(() => readCompilerOptions(package_)).toThrow(/@tsconfig\/none/);
   });
 
   it("throws on a loop of extends", () => {
     write("a.json", `{ "extends": "./b.json" }`);
     write("b.json", `{ "extends": "./a.json" }`);
-    expect(() => readCompilerOptions(join(dir, "a.json"))).toThrow(/deeper than/);
+    expect(() => readCompilerOptions(join(dir, "a.json"))).toThrow(/[Cc]ircularity/);
   });
 });
 
