@@ -25,54 +25,21 @@ import {
   RUNTIMES,
   waitFor,
 } from "./harness.ts";
+import { addStrayMaster, killStrayMasters, readPid, signal, waitForNewMaster } from "./stray-masters.ts";
 
 const APP = `${FIXTURES}app.ts`;
 const IN_TERMINAL = `${ROOT}test/support/in-terminal.py`;
 
 let dir: string;
-/** Masters that are not the harness's children (started by USR2, or under a terminal): killed here, by pid. */
-const strays = new Set<number>();
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "mgr-upgrade-attacks-"));
 });
 afterEach(async () => {
-  for (const pid of strays) {
-    for (const worker of childPids(pid)) kill(worker, "SIGKILL");
-    kill(pid, "SIGKILL");
-  }
-  strays.clear();
+  killStrayMasters();
   await destroyAllMasters();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function kill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-function readPid(path: string): number | undefined {
-  try {
-    return Number(readFileSync(path, "utf8").trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Waits for a pid other than `old` in `pidfile`, remembers it for cleanup, and waits for its pool. */
-async function waitForNewMaster(log: Master, pidfile: string, old: number, workers = 1): Promise<number> {
-  const pid = await waitFor("a new master's pid in the pidfile", () => {
-    const found = readPid(pidfile);
-    return found !== undefined && found !== old ? found : undefined;
-  }, { timeoutMs: 15_000 });
-  strays.add(pid);
-  // The new master writes to the old one's stdout, which it inherited.
-  await log.waitForLine(new RegExp(`\\[${pid}\\] \\[INFO\\] Ready: ${workers} workers? serving`), 20_000);
-  return pid;
-}
 
 /** The inodes of the sockets open in process `pid`. */
 function socketInodes(pid: number): Set<number> {
@@ -111,19 +78,19 @@ describe.each(RUNTIMES)("upgrade attacks on %s", (runtime) => {
       pidfile,
     ]);
     const master = await waitFor("the master's pid", () => readPid(pidfile), { timeoutMs: 15_000 });
-    strays.add(master);
+    addStrayMaster(master);
     await terminal.waitForLine(/Ready: 1 worker serving/, 15_000);
     const workers = childPids(master);
 
-    kill(master, "SIGWINCH");
+    signal(master, "SIGWINCH");
     await terminal.waitForLine(/Ignoring SIGWINCH|Stopping every worker/);
     expect(terminal.lines(/Stopping every worker/)).toEqual([]);
     expect(childPids(master)).toEqual(workers);
 
     // The upgrade's second step still works in a terminal.
-    kill(master, "SIGUSR2");
+    signal(master, "SIGUSR2");
     await waitForNewMaster(terminal, pidfile, master);
-    kill(master, "SIGWINCH");
+    signal(master, "SIGWINCH");
     await waitFor("the old worker to be gone", () => workers.every((pid) => !isAlive(pid)), { timeoutMs: 15_000 });
     expect((await get(port, "/", { fresh: true })).status).toBe(200);
   });
@@ -185,7 +152,7 @@ describe.each(RUNTIMES)("upgrade attacks on %s", (runtime) => {
           const worker = childPids(master.pid).find((pid) => pid !== newMaster);
           return worker !== undefined && load.result.pids.has(worker) ? worker : undefined;
         }, { timeoutMs: 15_000 });
-        kill(newMaster, "SIGTERM");
+        signal(newMaster, "SIGTERM");
         await waitFor("the new master to exit", () => !isAlive(newMaster), { timeoutMs: 15_000 });
         const served = load.result.ok;
         await waitFor("serving on", () => load.result.ok >= served + 100);
@@ -234,7 +201,7 @@ describe.each(RUNTIMES)("upgrade attacks on %s", (runtime) => {
       });
       await launcher.waitForLine(/Ready: 1 worker serving/, 15_000);
       const master = readPid(pidfile)!;
-      strays.add(master);
+      addStrayMaster(master);
       expect(master).not.toBe(launcher.pid);
 
       launcher.signal("SIGUSR2");

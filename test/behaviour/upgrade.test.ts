@@ -5,7 +5,7 @@
  * back.
  */
 
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -18,59 +18,25 @@ import {
   get,
   isAlive,
   loadLoop,
-  type Master,
   runMgr,
   RUNTIMES_WITH_FLOOR,
   startServing,
   waitFor,
 } from "./harness.ts";
+import { killStrayMasters, readPid, signal, waitForNewMaster } from "./stray-masters.ts";
 
 const APP = `${FIXTURES}app.ts`;
 
 let dir: string;
-/** New masters started by a test's USR2: not the harness's children, so killed here, by pid. */
-const newMasters = new Set<number>();
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "mgr-upgrade-"));
 });
 afterEach(async () => {
-  for (const pid of newMasters) {
-    for (const worker of childPids(pid)) kill(worker, "SIGKILL");
-    kill(pid, "SIGKILL");
-  }
-  newMasters.clear();
+  killStrayMasters();
   await destroyAllMasters();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function kill(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-function readPid(path: string): number | undefined {
-  try {
-    return Number(readFileSync(path, "utf8").trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Waits for the new master's pid in `pidfile`, and for it to say its pool is ready. */
-async function waitForNewMaster(old: Master, pidfile: string): Promise<number> {
-  const pid = await waitFor("a new master's pid in the pidfile", () => {
-    const found = readPid(pidfile);
-    return found !== undefined && found !== old.pid ? found : undefined;
-  }, { timeoutMs: 15_000 });
-  newMasters.add(pid);
-  // The new master writes to the old one's stdout, which it inherited.
-  await old.waitForLine(new RegExp(`\\[${pid}\\] \\[INFO\\] Ready: 2 workers serving`), 20_000);
-  return pid;
-}
 
 describe.each(RUNTIMES_WITH_FLOOR)("USR2 upgrade on %s", (runtime) => {
   it("USR2, WINCH, then TERM to the old master under load: no failed request, pidfiles right at every step", async () => {
@@ -84,7 +50,7 @@ describe.each(RUNTIMES_WITH_FLOOR)("USR2 upgrade on %s", (runtime) => {
     await waitFor("some load to be served", () => load.result.ok >= 200);
 
     master.signal("SIGUSR2");
-    const newMaster = await waitForNewMaster(master, pidfile);
+    const newMaster = await waitForNewMaster(master, pidfile, master.pid, 2);
     expect(readPid(oldbin)).toBe(master.pid);
     const newWorkers = await waitFor("the new master's 2 workers", () => {
       const pids = childPids(newMaster);
@@ -115,7 +81,7 @@ describe.each(RUNTIMES_WITH_FLOOR)("USR2 upgrade on %s", (runtime) => {
     const after = await runMgr(runtime, ["status", "--pid", pidfile]);
     expect(after.stdout).toContain(`master ${newMaster}`);
 
-    kill(newMaster, "SIGTERM");
+    signal(newMaster, "SIGTERM");
     await waitFor("the new master to stop", () => !isAlive(newMaster), { timeoutMs: 15_000 });
     expect(existsSync(pidfile)).toBe(false);
   });
