@@ -61,6 +61,8 @@ Signals (to the master):
   TERM  graceful stop: finish in-flight requests, then exit
   INT, QUIT  quick stop          HUP  reload: new config, new workers, no downtime
   TTIN  one worker more          TTOU one worker fewer          USR1  reopen log files
+  USR2  upgrade: start a new master beside this one (pidfile -> PIDFILE.oldbin)
+  WINCH stop every worker, keep the master (after USR2; HUP brings them back)
 
 Exit codes:
   0 stopped cleanly   1 could not listen or failed   2 bad command line or config
