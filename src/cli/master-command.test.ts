@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { masterCommand, masterDirectory } from "./upgrade.ts";
+import { masterCommand, masterDirectory } from "./master-command.ts";
 
 describe("masterCommand", () => {
   const args = process.argv.slice(2);
