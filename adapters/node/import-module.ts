@@ -21,7 +21,7 @@ import { withRetryKey } from "./retry-key.ts";
 import { deactivateStripHooks, registerStripHooks } from "./strip-hooks.ts";
 import { findTsconfig, readCompilerOptions } from "./tsconfig.ts";
 import type { CompilerOptions } from "./tsconfig.ts";
-import { registerTsx, rekeyTypeScriptModules } from "./tsx-loader.ts";
+import { keepTsxCachePrivate, registerTsx, rekeyTypeScriptModules } from "./tsx-loader.ts";
 import { silenceTypeStrippingWarning } from "./type-stripping-warning.ts";
 import { chooseTypeScriptLoader, needsTsx } from "./typescript-loader-choice.ts";
 import type { TypeScriptFacts } from "./typescript-loader-choice.ts";
@@ -39,6 +39,7 @@ export async function importModule(url: string): Promise<unknown> {
   if (!TYPESCRIPT.test(new URL(url).pathname)) return import(url);
   if (mode === "tsx") return import(url);
   if (mode === "tsx-retry") return import(withRetryKey(url));
+  keepTsxCachePrivate();
   const compilerOptions = tsxCompilerOptions();
   const { loader } = chooseTypeScriptLoader(typeScriptFacts(fileURLToPath(url), compilerOptions));
   if (loader === "node" && mode === "unset") {

@@ -6,6 +6,9 @@
  */
 
 import nodeModule from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ensurePrivateDirectory } from "../../src/runtime/private-directory.ts";
 import { withRetryKey } from "./retry-key.ts";
 
 /** The slice of `module.registerHooks` (Node 22.15, 23.5) used here. */
@@ -19,6 +22,28 @@ type RegisterHooks = (hooks: {
 
 let registered = false;
 let rekeyed = false;
+let cacheChecked = false;
+
+/**
+ * Keeps tsx from running code another local user wrote: tsx keeps what it compiled in `tsx-EUID` in
+ * the temporary directory, whoever made that directory, and runs what it finds there. Unless the
+ * directory is this user's alone (made 0700 here when missing), tsx is told to keep its cache in
+ * memory, as it is where the directory cannot be made at all (tsx would fail to load the app).
+ * Called before any module hook is registered: Node 20 runs tsx's ESM hooks in a thread that takes a
+ * copy of the environment when it starts.
+ */
+export function keepTsxCachePrivate(): void {
+  if (cacheChecked) return;
+  cacheChecked = true;
+  // tsx names its directory after the effective user id (the user name where there is none).
+  const uid = typeof process.geteuid === "function" ? process.geteuid() : undefined;
+  if (uid === undefined || process.env.TSX_DISABLE_CACHE) return;
+  try {
+    ensurePrivateDirectory(join(tmpdir(), `tsx-${uid}`), uid);
+  } catch {
+    process.env.TSX_DISABLE_CACHE = "1";
+  }
+}
 
 /**
  * Registers tsx's loaders: both, as the tsx command does, because outside a `"type": "module"` package
