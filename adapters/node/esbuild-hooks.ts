@@ -82,5 +82,7 @@ export async function load(url: string, context: unknown, next: (url: string, co
   if (extension === ".ts" && packageTypeOf(path) !== "module") {
     throw Object.assign(new Error(`${path} is CommonJS (no "type": "module" in its package.json): tsx compiles it`), { code: COMMONJS_TYPESCRIPT });
   }
-  return { format: "module", source: cache.stripped(readFileSync(path, "utf8"), path), shortCircuit: true };
+  // Without its byte order mark, as Node and tsx read a module: esbuild takes a `#!` line only first.
+  const source = readFileSync(path, "utf8").replace(/^\uFEFF/, "");
+  return { format: "module", source: cache.stripped(source, path), shortCircuit: true };
 }

@@ -1,7 +1,8 @@
 /**
  * TypeScript apps on Node against what another local user, or the machine, may do to them: a
  * temporary directory shared with others where tsx's own cache was planted (tsx runs what Node and
- * the esbuild hooks cannot), and a temporary directory nothing can be made in.
+ * the esbuild hooks cannot), a temporary directory nothing can be made in; and a source as an editor
+ * may save it.
  *
  * @module
  */
@@ -19,6 +20,12 @@ const NEEDS_TSX = {
   "package.json": `{ "name": "needs-tsx", "type": "module" }`,
   "v.ts": `export const v: string = "genuine";\n`,
   "app.ts": `import { v } from "./v.js";\nexport default { fetch: (): Response => new Response(v) };\n`,
+};
+
+// As some Windows editors save a script: a byte order mark, then the `#!` line.
+const BOM_SHEBANG = {
+  "package.json": `{ "name": "bom-shebang", "type": "module" }`,
+  "app.ts": `\uFEFF#!/usr/bin/env node\nconst v: string = "genuine";\nexport default { fetch: (): Response => new Response(v) };\n`,
 };
 
 let dir: string;
@@ -72,5 +79,10 @@ describe.each(NODES)("TypeScript apps under attack on %s", (runtime) => {
     const file = join(dir, "a-file");
     writeFileSync(file, "");
     expect(await serveBody(runtime, root, join(file, "tmp"))).toBe("genuine");
+  });
+
+  it("serves a module that starts with a byte order mark and a #! line", async () => {
+    const root = writeProject(BOM_SHEBANG);
+    expect(await serveBody(runtime, root, dir)).toBe("genuine");
   });
 });
