@@ -34,12 +34,24 @@ const TYPESCRIPT = /\.(?:ts|mts|cts|tsx)$/;
  */
 let mode: "unset" | "node" | "esbuild" | "tsx" | "tsx-retry" = "unset";
 
+/**
+ * `MGR_TYPESCRIPT=tsx` loads every TypeScript module through tsx, as before Node's own stripping was
+ * used: for an app that imports, once running, modules only tsx can load (an `await import()` at its
+ * top level would otherwise have run the app's code before the retry under tsx ran it again).
+ */
+export const TYPESCRIPT_LOADER_ENV = "MGR_TYPESCRIPT";
+
 /** Imports `url`; a TypeScript module through the loader {@linkcode chooseTypeScriptLoader} picks. */
 export async function importModule(url: string): Promise<unknown> {
   if (!TYPESCRIPT.test(new URL(url).pathname)) return import(url);
   if (mode === "tsx") return import(url);
   if (mode === "tsx-retry") return import(withRetryKey(url));
   keepTsxCachePrivate();
+  if (process.env[TYPESCRIPT_LOADER_ENV] === "tsx" && mode === "unset") {
+    await registerTsx();
+    mode = "tsx";
+    return import(url);
+  }
   const compilerOptions = tsxCompilerOptions();
   const { loader } = chooseTypeScriptLoader(typeScriptFacts(fileURLToPath(url), compilerOptions));
   if (loader === "node" && mode === "unset") {

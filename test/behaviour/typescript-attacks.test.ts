@@ -28,6 +28,14 @@ const BOM_SHEBANG = {
   "app.ts": `\uFEFF#!/usr/bin/env node\nconst v: string = "genuine";\nexport default { fetch: (): Response => new Response(v) };\n`,
 };
 
+// Imports, once running, a module only tsx can load (an enum, where Node only strips types).
+const IMPORTS_WHILE_RUNNING = {
+  "package.json": `{ "name": "imports-while-running", "type": "module" }`,
+  "lazy.ts": `export enum Answer { Yes = "yes" }\n`,
+  "app.ts": `console.error("top level ran");\nconst { Answer } = await import("./lazy.ts");\n` +
+    `export default { fetch: (): Response => new Response(Answer.Yes) };\n`,
+};
+
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "mgr-typescript-attacks-"));
@@ -72,6 +80,15 @@ describe.each(NODES)("TypeScript apps under attack on %s", (runtime) => {
       writeFileSync(path, readFileSync(path, "utf8").replaceAll("genuine", "planted"));
     }
     expect(await serveBody(runtime, root, shared)).toBe("genuine");
+  });
+
+  it("with MGR_TYPESCRIPT=tsx, runs an app that imports what only tsx loads once running, its top level once", async () => {
+    const root = writeProject(IMPORTS_WHILE_RUNNING);
+    const port = await freePort();
+    const master = new Master(runtime, ["app.ts", "-w", "1", "-b", `127.0.0.1:${port}`], { MGR_TYPESCRIPT: "tsx" }, root);
+    await master.waitForLine(/\[INFO\] Ready: 1 worker serving/, 20_000);
+    expect((await get(port, "/")).body).toBe("yes");
+    expect(master.lines(/top level ran/)).toHaveLength(1);
   });
 
   it("serves an app tsx runs where nothing can be made in the temporary directory", async () => {
