@@ -397,11 +397,8 @@ export class Supervisor {
    */
   #stopWorkersOnly(): void {
     if (this.#phase !== "running" || this.#desired === 0) return;
-    const previous = this.#desired;
-    this.#desired = 0;
     this.#log.info("Stopping every worker gracefully; the master stays (HUP starts them again, TERM ends it)");
-    this.#options.onLifecycle?.({ type: "scaled", workers: 0 });
-    void this.#hooks.run("nworkersChanged", this.#serverInfo(), 0, previous);
+    this.#setPoolSize(0);
   }
 
   #onUsr1(): void {
@@ -422,9 +419,14 @@ export class Supervisor {
       return;
     }
     if (workers === this.#desired) return;
+    this.#log.info(`Number of workers: ${workers}`);
+    this.#setPoolSize(workers);
+  }
+
+  /** The pool size changes: reconcile follows it, and the lifecycle and the hook are told. */
+  #setPoolSize(workers: number): void {
     const previous = this.#desired;
     this.#desired = workers;
-    this.#log.info(`Number of workers: ${workers}`);
     this.#options.onLifecycle?.({ type: "scaled", workers });
     void this.#hooks.run("nworkersChanged", this.#serverInfo(), workers, previous);
   }
