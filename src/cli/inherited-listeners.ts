@@ -9,7 +9,7 @@
 
 import process from "node:process";
 import type { ListenAddress } from "../core/protocol.ts";
-import { formatAddress, parseBind } from "../core/config.ts";
+import { checkListenAddress } from "../core/config.ts";
 
 /** The first descriptor systemd passes (SD_LISTEN_FDS_START). */
 export const LISTEN_FDS_START = 3;
@@ -57,9 +57,5 @@ export function formatUpgradeBind(bind: ListenAddress[]): string {
 function parseUpgradeBind(text: string): ListenAddress[] {
   const list = JSON.parse(text) as unknown;
   if (!Array.isArray(list)) throw new Error(`${UPGRADE_BIND_ENV} is not a list of addresses`);
-  return list.map((item: { fd?: unknown; name?: unknown }) => {
-    // An inherited socket keeps the name of what it listens on, for the log; parseBind checks the rest.
-    if (typeof item.fd === "number") return { fd: item.fd, ...(typeof item.name === "string" && { name: item.name }) };
-    return parseBind(formatAddress(item as ListenAddress), UPGRADE_BIND_ENV);
-  });
+  return list.map((item) => checkListenAddress(UPGRADE_BIND_ENV, item));
 }

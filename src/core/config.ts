@@ -216,7 +216,7 @@ const CHECKS: { [K in keyof Config]: Check } = {
   bind: (key, value) => {
     const list = Array.isArray(value) ? value : [value];
     if (list.length === 0) throw new ConfigError(key, value, "at least one HOST:PORT");
-    return list.map((item) => typeof item === "string" ? parseBind(item, key) : checkAddress(key, item));
+    return list.map((item) => typeof item === "string" ? parseBind(item, key) : checkListenAddress(key, item));
   },
   backlog: integer(1),
   timeout: seconds(),
@@ -456,11 +456,17 @@ export function parseBind(text: string, key = "bind"): ListenAddress {
   return { host, port };
 }
 
-function checkAddress(key: string, value: unknown): ListenAddress {
+/**
+ * Checks an address given as an object (a config file's `bind` entry, an old master's addresses) and
+ * returns it with only its own fields; an inherited socket keeps its `name`, which the log shows.
+ *
+ * @throws {ConfigError} naming `key` when it is not an address.
+ */
+export function checkListenAddress(key: string, value: unknown): ListenAddress {
   const inherited = value as Partial<FdAddress> | null;
   if (typeof inherited === "object" && inherited !== null && "fd" in inherited) {
     if (!Number.isInteger(inherited.fd) || inherited.fd! < 3) throw new ConfigError(key, value, BIND_EXPECTED);
-    return { fd: inherited.fd! };
+    return { fd: inherited.fd!, ...(typeof inherited.name === "string" && { name: inherited.name }) };
   }
   const unix = value as Partial<UnixAddress> | null;
   if (typeof unix === "object" && unix !== null && "path" in unix) {
