@@ -29,7 +29,7 @@ import { AccountError, resolveRunAs, type RunAs } from "../runtime/run-as.ts";
 import { errorMessage } from "../core/error-text.ts";
 import { startServiceNotify } from "./service-notify.ts";
 import { takeInheritedListeners } from "./inherited-listeners.ts";
-import { createUpgrader, OLDBIN_SUFFIX } from "./upgrade.ts";
+import { createUpgrader, oldbinControlPath } from "./upgrade.ts";
 import { masterCommand } from "./master-command.ts";
 import { PoolCounters } from "../core/pool-counters.ts";
 import type { StatusReport } from "../core/status-report.ts";
@@ -197,13 +197,7 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     command: masterCommand(runtime.name),
     env: masterEnv,
     pidfile: config.pidfile,
-    control: controlServer && {
-      server: controlServer,
-      path: control.path,
-      oldbinPath: config.pidfile
-        ? controlSocketLocation({ ...config, pidfile: `${config.pidfile}${OLDBIN_SUFFIX}` }, options.env).path
-        : `${control.path}${OLDBIN_SUFFIX}`,
-    },
+    control: controlServer && { server: controlServer, path: control.path, oldbinPath: oldbinControlPath(config, options.env) },
     notifier: systemd?.notifier,
     oldMaster: inherited?.from === "upgrade" ? inherited.oldMaster : undefined,
     workers: () => supervisor.desiredWorkers,

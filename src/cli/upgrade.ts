@@ -20,7 +20,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { renameSync, unlinkSync } from "node:fs";
-import { formatAddress } from "../core/config.ts";
+import { type Config, formatAddress } from "../core/config.ts";
 import { describeExit } from "../core/describe.ts";
 import { errorMessage } from "../core/error-text.ts";
 import type { Logger } from "../core/logger.ts";
@@ -30,11 +30,20 @@ import type { ServiceNotifier } from "../core/service-notifier.ts";
 import { processExists, readPid } from "../runtime/pidfile.ts";
 import { inTerminalForeground } from "../runtime/terminal-foreground.ts";
 import { formatUpgradeBind, LISTEN_FDS_START, UPGRADE_BIND_ENV, UPGRADE_FROM_ENV } from "./inherited-listeners.ts";
-import type { ControlServer } from "./control-socket.ts";
+import { type ControlServer, controlSocketLocation } from "./control-socket.ts";
 import { masterDirectory } from "./master-command.ts";
 
 /** The suffix of the old master's pidfile during an upgrade, Gunicorn's. */
 export const OLDBIN_SUFFIX = ".oldbin";
+
+/**
+ * Where the old master's control socket goes during an upgrade: where `mgr status --pid
+ * PIDFILE.oldbin` looks for it, or beside the usual one without a pidfile.
+ */
+export function oldbinControlPath(config: Config, env: Record<string, string | undefined>): string {
+  if (config.pidfile) return controlSocketLocation({ ...config, pidfile: `${config.pidfile}${OLDBIN_SUFFIX}` }, env).path;
+  return `${controlSocketLocation(config, env).path}${OLDBIN_SUFFIX}`;
+}
 
 /** What {@linkcode createUpgrader} needs from the master. */
 export interface UpgraderOptions {
