@@ -62,10 +62,14 @@ describe.each(RUNTIMES_WITH_FLOOR)("--worker-connections on %s", (runtime) => {
       // Bun: not limited.
       await waitFor("the third connection to be answered", () => third.answered);
     }
-    // Room again: a new connection is served.
+    // Room again: a new connection is served once the worker has seen the two close. Until it has,
+    // Node still counts them and closes a newcomer, so a client that is turned away tries again.
     held[1]!.socket.destroy();
     held[0]!.socket.destroy();
-    const later = new Client(port);
-    await waitFor("a later connection to be answered", () => later.answered);
+    let later = new Client(port);
+    await waitFor("a later connection to be answered", () => {
+      if (later.ended && !later.answered) later = new Client(port);
+      return later.answered;
+    });
   }, 30_000);
 });
