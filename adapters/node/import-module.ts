@@ -5,9 +5,13 @@
  * typescript-loader-choice.ts picks: Node's own type stripping (Node 22.18, 23.6 and later) or mgr's
  * esbuild hooks (Node 20), each keeping its output in a cache the workers share (strip-hooks.ts,
  * esbuild-hooks.ts), so that a worker costs about what it costs for JavaScript; or tsx, as before, for
- * what those cannot give (a CommonJS package, tsconfig `paths`…). When their loading fails on what tsx
- * can run (an enum under stripping, `./x.js` naming `./x.ts`…), the module is loaded again through
- * tsx: the same app runs the same way on Node 20, 22 and 24.
+ * what those cannot give (a CommonJS package, tsconfig `paths`…). Both load, module by module, what
+ * tsx adds to Node: an enum, a namespace or a parameter property compiled by esbuild where Node only
+ * strips, `./x.js` naming `./x.ts`, extensionless and directory specifiers resolved after Node failed
+ * on them; so a module the app imports once running loads as at its start. When their loading still
+ * fails on what tsx can run (an interface imported without `type` where Node strips, `./x.js` naming
+ * `./x.tsx`…), the app is loaded again through tsx: the same app runs the same way on Node 20, 22
+ * and 24. That retry runs what ran of the app's top level again; it is left for such apps only.
  *
  * @module
  */
@@ -36,8 +40,9 @@ let mode: "unset" | "node" | "esbuild" | "tsx" | "tsx-retry" = "unset";
 
 /**
  * `MGR_TYPESCRIPT=tsx` loads every TypeScript module through tsx, as before Node's own stripping was
- * used: for an app that imports, once running, modules only tsx can load (an `await import()` at its
- * top level would otherwise have run the app's code before the retry under tsx ran it again).
+ * used: for an app that imports, once running, modules only tsx can load (a `.tsx` file; an
+ * `await import()` of one at its top level would otherwise have run the app's code before the retry
+ * under tsx ran it again).
  */
 export const TYPESCRIPT_LOADER_ENV = "MGR_TYPESCRIPT";
 
@@ -56,7 +61,7 @@ export async function importModule(url: string): Promise<unknown> {
   const { loader } = chooseTypeScriptLoader(typeScriptFacts(fileURLToPath(url), compilerOptions));
   if (loader === "node" && mode === "unset") {
     silenceTypeStrippingWarning();
-    registerStripHooks(nodeTypeScript());
+    registerStripHooks(nodeTypeScript(), compilerOptions instanceof Error ? undefined : compilerOptions);
     mode = "node";
   } else if (loader === "esbuild" && mode === "unset" && registerEsbuildHooks(compilerOptions instanceof Error ? undefined : compilerOptions)) {
     mode = "esbuild";

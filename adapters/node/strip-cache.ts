@@ -11,6 +11,10 @@
  * all strip the same files at once: the first to miss a file takes its lock and strips it, the others
  * wait for what it writes (up to {@linkcode LOCK_WAIT_MS}), so one worker pays instead of every one.
  *
+ * A module that cannot be stripped (an enum: {@linkcode StripCacheOptions.remembers}) is remembered
+ * too, beside the entries: the workers that ask for it after the first, and every later start, get
+ * the same error at once, and never load swc to learn what is already known.
+ *
  * @module
  */
 
@@ -38,6 +42,11 @@ export interface StripCacheOptions {
   lockWaitMs?: number;
   /** Whether a process is alive (tests replace it). */
   isAlive?(pid: number): boolean;
+  /**
+   * Whether an error `strip` threw depends on the source alone, so that it is remembered and thrown
+   * again, with its name, code and message, to whoever asks for the same module. None by default.
+   */
+  remembers?(error: unknown): boolean;
 }
 
 /** A module's stripped code, from the cache or stripped now and cached. */
@@ -61,12 +70,11 @@ export function createStripCache(options: StripCacheOptions): StripCache {
     }
   };
 
-  const stripAndWrite = (source: string, id: string, path: string): string => {
-    const code = options.strip(source, id);
+  const write = (path: string, text: string): void => {
     try {
       // Readers see the whole file or none: a rename over the name is atomic.
       const temporary = `${path}.${process.pid}.tmp`;
-      writeFileSync(temporary, code, { mode: 0o600 });
+      writeFileSync(temporary, text, { mode: 0o600 });
       renameSync(temporary, path);
     } catch {
       // A full disk or a directory gone: the code is right all the same.
@@ -75,14 +83,34 @@ export function createStripCache(options: StripCacheOptions): StripCache {
       pruned = true;
       pruneOldEntries(directory, Date.now());
     }
+  };
+
+  const stripAndWrite = (source: string, id: string, path: string): string => {
+    let code: string;
+    try {
+      code = options.strip(source, id);
+    } catch (error) {
+      if (options.remembers?.(error)) write(failurePath(path), JSON.stringify(describeError(error)));
+      throw error;
+    }
+    write(path, code);
     return code;
+  };
+
+  /** The entry at `path`, or the failure remembered beside it thrown, or undefined. */
+  const readEntry = (path: string): string | undefined => {
+    const cached = read(path);
+    if (cached !== undefined || !options.remembers) return cached;
+    const failure = read(failurePath(path));
+    if (failure !== undefined) throw reviveError(failure);
+    return undefined;
   };
 
   return {
     stripped(source, id = "") {
       const key = createHash("sha256").update(options.tag).update("\0").update(id).update("\0").update(source).digest("hex");
       const path = join(directory, `${key}.js`);
-      const cached = read(path);
+      const cached = readEntry(path);
       if (cached !== undefined) return cached;
       const lock = `${path}.lock`;
       if (claimLock(lock)) {
@@ -94,16 +122,39 @@ export function createStripCache(options: StripCacheOptions): StripCache {
       }
       const deadline = Date.now() + lockWaitMs;
       for (;;) {
-        const written = read(path);
+        const written = readEntry(path);
         if (written !== undefined) return written;
         const holder = lockHolder(lock);
         if (holder === undefined || !isAlive(holder) || Date.now() >= deadline) break;
         sleep(LOCK_POLL_MS);
       }
-      // The holder failed (it strips nothing it cannot), died or is slow: strip it here.
+      // The holder failed on what is not remembered, died or is slow: strip it here.
       return stripAndWrite(source, id, path);
     },
   };
+}
+
+/** Where the failure to strip the module of the entry at `path` is remembered. */
+function failurePath(path: string): string {
+  return path.replace(/\.js$/, ".failed");
+}
+
+function describeError(error: unknown): { name: string; message: string; code?: unknown } {
+  if (!(error instanceof Error)) return { name: "Error", message: String(error) };
+  return { name: error.name, message: error.message, code: (error as { code?: unknown }).code };
+}
+
+/** The error a remembered failure describes, a SyntaxError as it was (a file altered since reads as one). */
+function reviveError(text: string): Error {
+  let described: { name?: unknown; message?: unknown; code?: unknown } = {};
+  try {
+    described = JSON.parse(text) as typeof described;
+  } catch {
+    // Half a file cannot be read (written by rename): an error all the same.
+  }
+  const message = typeof described.message === "string" ? described.message : "Cannot strip types (remembered failure)";
+  const error = described.name === "SyntaxError" ? new SyntaxError(message) : new Error(message);
+  return described.code === undefined ? error : Object.assign(error, { code: described.code });
 }
 
 function claimLock(lock: string): boolean {
@@ -155,13 +206,13 @@ function sleep(ms: number): void {
 }
 
 /**
- * Removes the entries of `directory` last written more than {@linkcode ENTRY_LIFETIME_MS} before `now`,
+ * Removes the entries (and remembered failures) of `directory` last written more than {@linkcode ENTRY_LIFETIME_MS} before `now`,
  * and the locks and half-written files of processes that died.
  */
 export function pruneOldEntries(directory: string, now: number): void {
   try {
     for (const name of readdirSync(directory)) {
-      const lifetime = name.endsWith(".js") ? ENTRY_LIFETIME_MS : /\.(?:lock|tmp)$/.test(name) ? LEFTOVER_LIFETIME_MS : undefined;
+      const lifetime = /\.(?:js|failed)$/.test(name) ? ENTRY_LIFETIME_MS : /\.(?:lock|tmp)$/.test(name) ? LEFTOVER_LIFETIME_MS : undefined;
       if (lifetime === undefined) continue;
       const path = join(directory, name);
       try {

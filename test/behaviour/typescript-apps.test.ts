@@ -1,9 +1,9 @@
 /**
  * TypeScript apps on Node, as users write them: apps that need only their types stripped, apps that
- * need more (an enum, a parameter property, a `.js` specifier naming a `.ts` file, an imported
- * interface, a tsconfig that targets ES2020), and a CommonJS project. Each serves, on every Node of
- * RUNTIMES_WITH_FLOOR; where Node strips types (24) an app that allows it runs without tsx, and
- * nothing warns.
+ * need more (an enum, a namespace, a parameter property, `./x.js` naming x.ts, an extensionless or a
+ * directory specifier, an imported interface, a tsconfig that targets ES2020), apps that import such
+ * modules once running, and a CommonJS project. Each serves, on every Node of RUNTIMES_WITH_FLOOR;
+ * what mgr's loaders can load module by module runs without tsx, and nothing warns.
  *
  * Each project is written to a directory of its own and served from there, as its user would.
  *
@@ -50,6 +50,34 @@ const NEEDS_TSX = {
   "js-specifier.ts": `import { helper } from "./helper.js";\nexport default {${routes("helper()")}\n};\n`,
   "type-import.ts": `import { Shape, shapeName } from "./shape.ts";\nconst shape: Shape = { name: shapeName };\nexport default {${routes("shape.name")}\n};\n`,
   "deep.ts": `import { route } from "./routes.ts";\nexport default {${routes("route")}\n};\n`,
+  "namespace.ts": `namespace Names { export const value = "namespace"; }\nexport default {${routes("Names.value")}\n};\n`,
+  "extensionless.ts": `import { helper } from "./helper";\nexport default {${routes("`extensionless ${helper()}`")}\n};\n`,
+  "lib/index.ts": `export const library: string = "directory";\n`,
+  "directory.ts": `import { library } from "./lib";\nexport default {${routes("library")}\n};\n`,
+  "module.mts": `export const kind: string = "mts";\n`,
+  "mjs-specifier.ts": `import { kind } from "./module.mjs";\nexport default {${routes("kind")}\n};\n`,
+  "view.tsx": `export const view: string = "tsx";\n`,
+  "tsx-specifier.ts": `import { view } from "./view.js";\nexport default {${routes("view")}\n};\n`,
+};
+
+// Imports modules written as `moduleResolution: nodenext` projects write them (`./x.js` for x.ts) that
+// stripping alone cannot run (enums): app.ts once running, top-level.ts at its top level, which says
+// each time it runs.
+const IMPORTS_LATER = {
+  "package.json": `{ "name": "imports-later", "type": "module" }`,
+  "lazy.ts": `export enum Answer { Yes = "lazy enum" }\n`,
+  // The error is thrown on line 6; esbuild's output throws it on line 8.
+  "trace.ts": `enum Kind {\n  Boom = "boom",\n}\n\nexport function explode(): never {\n  throw new Error(Kind.Boom);\n}\n`,
+  "enum-module.ts": `export enum Level { High = "top-level enum" }\n`,
+  "app.ts": `export default {\n  async fetch(request: Request): Promise<Response> {\n` +
+    `    const { pathname } = new URL(request.url);\n` +
+    `    if (pathname === "/lazy") return new Response((await import("./lazy.js")).Answer.Yes);\n` +
+    `    if (pathname === "/trace") {\n` +
+    `      try { (await import("./trace.js")).explode(); } catch (error) { return new Response((error as Error).stack); }\n` +
+    `    }\n` +
+    `    return routes.fetch(request);\n  },\n};\nconst routes = {${routes(`"ok"`)}\n};\n`,
+  "top-level.ts": `console.error("top level ran");\nconst { Level } = await import("./enum-module.js");\n` +
+    `export default {${routes("Level.High")}\n};\n`,
 };
 
 // No "type": "module": tsx compiles the files to CommonJS, where `__dirname` exists and `./name`
@@ -143,23 +171,55 @@ describe.each(NODES)("TypeScript apps on %s", (runtime) => {
     expect((await get(port, "/")).body).toBe("cached strip-only 0");
   });
 
-  // Where Node strips types everything here is tsx's; on Node 20 esbuild compiles what it can, and
-  // only resolution (`./helper.js` for helper.ts) is left to tsx.
+  // mgr's loaders compile per module what stripping leaves (Node 24) and resolve as tsx does; what
+  // still goes to tsx after a failed attempt: an imported interface where Node strips (a link error),
+  // and a `.tsx` file.
   it.each([
     ["an enum", "enum.ts", "enum", false],
+    ["a namespace", "namespace.ts", "namespace", false],
     ["a parameter property", "parameter-property.ts", "parameter-property", false],
-    ["a `.js` specifier naming a `.ts` file", "js-specifier.ts", "js-specifier", true],
-    ["the same two modules down", "deep.ts", "deep js-specifier", true],
-    ["an interface imported without `type`", "type-import.ts", "type-import", false],
-  ])("serves an app that needs more than stripping: %s", async (_what, app, body, tsxOnNode20) => {
+    ["a `.js` specifier naming a `.ts` file", "js-specifier.ts", "js-specifier", false],
+    ["the same two modules down", "deep.ts", "deep js-specifier", false],
+    ["an extensionless specifier", "extensionless.ts", "extensionless js-specifier", false],
+    ["a directory specifier", "directory.ts", "directory", false],
+    ["a `.mjs` specifier naming a `.mts` file", "mjs-specifier.ts", "mts", false],
+    ["an interface imported without `type`", "type-import.ts", "type-import", "where Node strips"],
+    ["a `.js` specifier naming a `.tsx` file", "tsx-specifier.ts", "tsx", true],
+  ] as const)("serves an app that needs more than stripping: %s", async (_what, app, body, needsTsx) => {
     const root = writeProject(NEEDS_TSX);
     const { master, port } = await serve(runtime, root, app);
     expect((await get(port, "/")).body).toBe(body);
     const { tsx, url } = await loader(port);
-    expect(tsx).toBe(strips(runtime) || tsxOnNode20);
+    expect(tsx, "tsx was registered").toBe(needsTsx === true || (needsTsx === "where Node strips" && strips(runtime)));
     // tsx loads it after a failed attempt, under a URL of its own.
     expect(url).toMatch(tsx ? new RegExp(`/${app.replace(".", "\\.")}\\?mgr-loader=tsx$`) : new RegExp(`/${app.replace(".", "\\.")}$`));
     expectNoWarning(master);
+  });
+
+  it("serves an app that imports, once running, a `.js` specifier naming a `.ts` file with an enum, without tsx", async () => {
+    const root = writeProject(IMPORTS_LATER);
+    const { master, port } = await serve(runtime, root, "app.ts");
+    const lazy = await get(port, "/lazy");
+    expect(lazy, master.log).toMatchObject({ status: 200, body: "lazy enum" });
+    expect((await loader(port)).tsx, "tsx was registered").toBe(false);
+    expectNoWarning(master);
+  });
+
+  it("runs the top level of an app that awaits such an import there once", async () => {
+    const root = writeProject(IMPORTS_LATER);
+    const { master, port } = await serve(runtime, root, "top-level.ts");
+    expect((await get(port, "/")).body).toBe("top-level enum");
+    expect(master.lines(/top level ran/), master.log).toHaveLength(1);
+    expect((await loader(port)).tsx, "tsx was registered").toBe(false);
+  });
+
+  it("names the .ts file and its line in a stack thrown from a module esbuild compiled", async () => {
+    const root = writeProject(IMPORTS_LATER);
+    const { master, port } = await serve(runtime, root, "app.ts");
+    const trace = await get(port, "/trace");
+    expect(trace.status, master.log).toBe(200);
+    // Mapped: the path the map names, the line of the source.
+    expect(trace.body).toMatch(/^Error: boom\n\s+at (?:Module\.)?explode \((?:file:\/\/)?\/.*\/trace\.ts:6:\d+\)/);
   });
 
   it.each(["app.ts", "extensionless.ts"])("serves a CommonJS project (no \"type\": \"module\") whose .ts files use export, as CommonJS: %s", async (app) => {

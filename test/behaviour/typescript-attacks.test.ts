@@ -15,17 +15,23 @@ import { destroyAllMasters, freePort, get, Master, RUNTIMES_WITH_FLOOR, runtimeF
 
 const NODES = RUNTIMES_WITH_FLOOR.filter((runtime) => runtimeFamily(runtime) === "node");
 
-// `./v.js` naming v.ts: tsx's on every Node.
+// A CommonJS project (no "type": "module"): tsx's on every Node.
 const NEEDS_TSX = {
-  "package.json": `{ "name": "needs-tsx", "type": "module" }`,
+  "package.json": `{ "name": "needs-tsx" }`,
   "v.ts": `export const v: string = "genuine";\n`,
-  "app.ts": `import { v } from "./v.js";\nexport default { fetch: (): Response => new Response(v) };\n`,
+  "app.ts": `import { v } from "./v";\nexport default { fetch: (): Response => new Response(v) };\n`,
 };
 
 // As some Windows editors save a script: a byte order mark, then the `#!` line.
 const BOM_SHEBANG = {
   "package.json": `{ "name": "bom-shebang", "type": "module" }`,
   "app.ts": `\uFEFF#!/usr/bin/env node\nconst v: string = "genuine";\nexport default { fetch: (): Response => new Response(v) };\n`,
+};
+
+// The same with an enum: compiled by esbuild where Node strips types too.
+const BOM_SHEBANG_ENUM = {
+  "package.json": `{ "name": "bom-shebang-enum", "type": "module" }`,
+  "app.ts": `\uFEFF#!/usr/bin/env node\nenum V { Genuine = "genuine" }\nexport default { fetch: (): Response => new Response(V.Genuine) };\n`,
 };
 
 // Imports, once running, a module only tsx can load (an enum, where Node only strips types).
@@ -98,8 +104,11 @@ describe.each(NODES)("TypeScript apps under attack on %s", (runtime) => {
     expect(await serveBody(runtime, root, join(file, "tmp"))).toBe("genuine");
   });
 
-  it("serves a module that starts with a byte order mark and a #! line", async () => {
-    const root = writeProject(BOM_SHEBANG);
+  it.each([
+    ["", BOM_SHEBANG],
+    [" and an enum", BOM_SHEBANG_ENUM],
+  ])("serves a module that starts with a byte order mark and a #! line%s", async (_what, project) => {
+    const root = writeProject(project);
     expect(await serveBody(runtime, root, dir)).toBe("genuine");
   });
 });

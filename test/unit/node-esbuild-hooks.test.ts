@@ -54,6 +54,22 @@ describe("esbuild hooks: load", () => {
 });
 
 describe("esbuild hooks: resolve", () => {
+  it("resolves `./x.js` to x.ts once Node could not, as tsx does, and leaves a `.tsx` file to tsx", async () => {
+    file("app/x.ts", "export default 1;\n");
+    file("app/view.tsx", "export default 1;\n");
+    const parentURL = pathToFileURL(join(dir, "app/app.ts")).href;
+    const asked: string[] = [];
+    const nodeResolve = async (specifier: string, context: { parentURL?: string }) => {
+      asked.push(specifier);
+      const url = new URL(specifier, context.parentURL).href;
+      if (!url.endsWith(".ts")) throw Object.assign(new Error(`Cannot find module ${url}`), { code: "ERR_MODULE_NOT_FOUND", url });
+      return { url };
+    };
+    expect(await resolve("./x.js", { parentURL }, nodeResolve)).toEqual({ url: pathToFileURL(join(dir, "app/x.ts")).href });
+    expect(asked).toEqual(["./x.js", pathToFileURL(join(dir, "app/x.ts")).href]);
+    await expect(resolve("./view.js", { parentURL }, nodeResolve)).rejects.toMatchObject({ code: "ERR_MODULE_NOT_FOUND" });
+  });
+
   it("keys what a module loaded by tsx after a failure imports, so that tsx loads it too", async () => {
     const resolveNext = async (specifier: string) => ({ url: new URL(specifier, "file:///srv/app/").href });
     expect(await resolve("./util.ts", { parentURL: "file:///srv/app/app.ts?mgr-loader=tsx" }, resolveNext))

@@ -83,10 +83,47 @@ describe("createStripCache", () => {
     expect(() => cache.stripped("enum E { A }")).toThrow(/enum is not supported/);
     expect(readdirSync(dir)).toEqual([]);
   });
+
+  it("remembers a failure that depends on the source alone, for every process of the user, without stripping again", () => {
+    const remembers = (error: unknown) => (error as { code?: unknown }).code === "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX";
+    const source = "enum E { A }";
+    expect(() => createStripCache({ directory: dir, tag: TAG, strip, remembers }).stripped(source)).toThrow(/enum is not supported/);
+    const again = () => createStripCache({ directory: dir, tag: TAG, strip, remembers }).stripped(source);
+    expect(again).toThrow(expect.objectContaining({ name: "SyntaxError", code: "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX", message: "TypeScript enum is not supported in strip-only mode" }));
+    expect(again).toThrow(SyntaxError);
+    expect(strips).toHaveLength(1);
+    expect(readdirSync(dir)).toEqual([entryOf(source).slice(dir.length + 1).replace(/\.js$/, ".failed")]);
+  });
+
+  it("remembers no other failure", () => {
+    const cache = createStripCache({ directory: dir, tag: TAG, strip, remembers: () => false });
+    expect(() => cache.stripped("enum E { A }")).toThrow(/enum is not supported/);
+    expect(() => cache.stripped("enum E { A }")).toThrow(/enum is not supported/);
+    expect(strips).toHaveLength(2);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("gives a process waiting on the lock the failure its holder remembered", () => {
+    const source = "enum E { A }";
+    const failure = entryOf(source).replace(/\.js$/, ".failed");
+    writeFileSync(`${entryOf(source)}.lock`, "4242");
+    const cache = createStripCache({
+      directory: dir,
+      tag: TAG,
+      strip,
+      remembers: () => true,
+      isAlive: () => {
+        writeFileSync(failure, JSON.stringify({ name: "SyntaxError", message: "remembered", code: "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX" }));
+        return true;
+      },
+    });
+    expect(() => cache.stripped(source)).toThrow("remembered");
+    expect(strips).toEqual([]);
+  });
 });
 
 describe("pruneOldEntries", () => {
-  it("removes entries written too long ago and the leftovers of dead processes, keeping the rest", () => {
+  it("removes entries and remembered failures written too long ago and the leftovers of dead processes, keeping the rest", () => {
     const now = Date.now();
     const old = (name: string, ageMs: number) => {
       writeFileSync(join(dir, name), "x");
@@ -99,8 +136,10 @@ describe("pruneOldEntries", () => {
     old("d.js.123.tmp", 2 * 3_600_000);
     old("e.js.lock", 1000);
     old("notes.txt", ENTRY_LIFETIME_MS * 2);
+    old("f.failed", ENTRY_LIFETIME_MS + 1000);
+    old("g.failed", 1000);
     pruneOldEntries(dir, now);
-    expect(readdirSync(dir).sort()).toEqual(["b.js", "e.js.lock", "notes.txt"]);
+    expect(readdirSync(dir).sort()).toEqual(["b.js", "e.js.lock", "g.failed", "notes.txt"]);
     expect(existsSync(join(dir, "a.js"))).toBe(false);
   });
 });
