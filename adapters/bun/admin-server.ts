@@ -29,6 +29,6 @@ export function serveHttpBun(address: SocketAddress, fetch: MasterFetch): Promis
       close: () => server.stop(true),
     });
   } catch (error) {
-    return Promise.reject(new Error(`Cannot serve the admin endpoint at ${formatAddress(address)}: ${(error as Error).message}`));
+    return Promise.reject(new Error(`Cannot serve the admin endpoint at ${formatAddress(address)}: ${(error as Error).message}`, { cause: error }));
   }
 }

@@ -38,6 +38,6 @@ export function serveHttpDeno(address: SocketAddress, fetch: MasterFetch): Promi
       close: () => server.shutdown(),
     });
   } catch (error) {
-    return Promise.reject(new Error(`Cannot serve the admin endpoint at ${formatAddress(address)}: ${(error as Error).message}`));
+    return Promise.reject(new Error(`Cannot serve the admin endpoint at ${formatAddress(address)}: ${(error as Error).message}`, { cause: error }));
   }
 }

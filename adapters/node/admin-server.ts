@@ -16,7 +16,7 @@ export function serveHttpNode(address: SocketAddress, fetch: MasterFetch): Promi
   // The master's own Request and Response stay the runtime's: nothing else in it expects Hono's.
   const server = createAdaptorServer({ fetch, overrideGlobalObjects: false }) as Server;
   return new Promise((resolve, reject) => {
-    server.once("error", (error) => reject(new Error(`Cannot serve the admin endpoint at ${formatAddress(address)}: ${error.message}`)));
+    server.once("error", (error) => reject(new Error(`Cannot serve the admin endpoint at ${formatAddress(address)}: ${error.message}`, { cause: error })));
     const listening = () => {
       const bound = server.address();
       resolve({

@@ -91,3 +91,54 @@ describe("startAdminServer", () => {
     }
   });
 });
+
+describe("takeOverAdminServer", () => {
+  async function setUp(failures: unknown[]) {
+    const { takeOverAdminServer } = await import("./admin-server.ts");
+    const { FakeClock } = await import("../../test/support/fake-clock.ts");
+    const { createLogger } = await import("../core/logger.ts");
+    const clock = new FakeClock();
+    const lines: string[] = [];
+    const log = createLogger({ level: "info", pid: 1, write: (line) => lines.push(line), clock });
+    let attempts = 0;
+    let closed = 0;
+    const start = () => {
+      attempts++;
+      const failure = failures.shift();
+      return failure === undefined ? Promise.resolve(async () => void closed++) : Promise.reject(failure);
+    };
+    const stop = takeOverAdminServer(start, { clock } as never, log);
+    // Lets the attempt's promise settle, then runs the timers that are due.
+    const turn = async (ms: number) => {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      clock.advance(ms);
+    };
+    return { stop, turn, lines, attempts: () => attempts, closed: () => closed };
+  }
+
+  it("tries again while the old master still holds the address, then serves", async () => {
+    const inUse = Object.assign(new Error("listen EADDRINUSE: address already in use 127.0.0.1:9090"), { code: "EADDRINUSE" });
+    const denoInUse = new Error("Cannot serve the admin endpoint at 127.0.0.1:9090: Address already in use (os error 98)", {
+      cause: Object.assign(new Error("Address already in use (os error 98)"), { name: "AddrInUse", code: "EADDRINUSE" }),
+    });
+    const take = await setUp([inUse, denoInUse]);
+    await take.turn(500);
+    await take.turn(500);
+    await take.turn(500);
+    expect(take.attempts()).toBe(3);
+    expect(take.lines.filter((line) => line.includes("waiting for the old master"))).toHaveLength(1);
+    await take.stop();
+    expect(take.closed()).toBe(1);
+  });
+
+  it("gives up with an error on anything but an address in use, which waiting does not mend", async () => {
+    const denied = new Error("Cannot serve the admin endpoint at 127.0.0.1:80: listen EACCES: permission denied 127.0.0.1:80", {
+      cause: Object.assign(new Error("listen EACCES: permission denied 127.0.0.1:80"), { code: "EACCES" }),
+    });
+    const take = await setUp([denied]);
+    for (let i = 0; i < 4; i++) await take.turn(500);
+    expect(take.attempts()).toBe(1);
+    expect(take.lines.join("\n")).toMatch(/\[ERROR\] Cannot serve the admin endpoint at 127\.0\.0\.1:80: .*permission denied/);
+    await take.stop();
+  });
+});

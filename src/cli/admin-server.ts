@@ -82,6 +82,8 @@ export function takeOverAdminServer(start: () => Promise<() => Promise<void>>, r
       },
       (error) => {
         if (stopped) return;
+        // Only the old master's hold passes with time; anything else would be retried in silence.
+        if (!isAddressInUse(error)) return log.error(errorMessage(error));
         if (!said) log.info(`Admin endpoint: waiting for the old master to release it (${errorMessage(error)})`);
         said = true;
         timer = runtime.clock.setTimeout(attempt, TAKE_OVER_RETRY_MS);
@@ -94,6 +96,15 @@ export function takeOverAdminServer(start: () => Promise<() => Promise<void>>, r
     runtime.clock.clearTimeout(timer);
     await close?.();
   };
+}
+
+/** Whether a listen failed because the address is taken: the runtimes' errors say so in `code`, the runtime's server in their cause. */
+function isAddressInUse(error: unknown): boolean {
+  for (let cause = error, depth = 0; typeof cause === "object" && cause !== null && depth < 3; depth++) {
+    if ((cause as { code?: unknown }).code === "EADDRINUSE") return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** Removes a socket a killed master left at `path`, so its successor can listen there; leaves anything else. */

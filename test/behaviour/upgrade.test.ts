@@ -43,7 +43,8 @@ describe.each(RUNTIMES_WITH_FLOOR)("USR2 upgrade on %s", (runtime) => {
     const port = await freePort();
     const pidfile = join(dir, "app.pid");
     const oldbin = `${pidfile}.oldbin`;
-    const master = await startServing(runtime, APP, port, ["-w", "2", "--pid", pidfile]);
+    const adminPort = await freePort();
+    const master = await startServing(runtime, APP, port, ["-w", "2", "--pid", pidfile, "--admin-bind", `127.0.0.1:${adminPort}`]);
     const oldWorkers = await master.waitForWorkers(2);
     expect(readPid(pidfile)).toBe(master.pid);
     const load = loadLoop(port);
@@ -74,6 +75,11 @@ describe.each(RUNTIMES_WITH_FLOOR)("USR2 upgrade on %s", (runtime) => {
     expect(readPid(pidfile)).toBe(newMaster);
     const servedAtTerm = load.result.ok;
     await waitFor("serving on after the old master's exit", () => load.result.ok >= servedAtTerm + 200);
+    // The admin address the old master held is the new one's once it has gone.
+    await waitFor("the new master's admin endpoint", async () => {
+      const answer = await get(adminPort, "/status", { fresh: true }).catch(() => undefined);
+      return answer?.status === 200 && (JSON.parse(answer.body) as { pid: number }).pid === newMaster;
+    });
     const result = await load.stop();
 
     expectNoLostRequests(runtime, result.errors, oldWorkers.length);
