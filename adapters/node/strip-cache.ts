@@ -102,7 +102,8 @@ export function createStripCache(options: StripCacheOptions): StripCache {
     const cached = read(path);
     if (cached !== undefined || !options.remembers) return cached;
     const failure = read(failurePath(path));
-    if (failure !== undefined) throw reviveError(failure);
+    const error = failure === undefined ? undefined : reviveError(failure);
+    if (error !== undefined) throw error;
     return undefined;
   };
 
@@ -144,16 +145,16 @@ function describeError(error: unknown): { name: string; message: string; code?: 
   return { name: error.name, message: error.message, code: (error as { code?: unknown }).code };
 }
 
-/** The error a remembered failure describes, a SyntaxError as it was (a file altered since reads as one). */
-function reviveError(text: string): Error {
-  let described: { name?: unknown; message?: unknown; code?: unknown } = {};
+/** The error a remembered failure describes; undefined for a record that cannot be read, stripped anew. */
+function reviveError(text: string): Error | undefined {
+  let described: { name?: unknown; message?: unknown; code?: unknown };
   try {
     described = JSON.parse(text) as typeof described;
   } catch {
-    // Half a file cannot be read (written by rename): an error all the same.
+    return undefined;
   }
-  const message = typeof described.message === "string" ? described.message : "Cannot strip types (remembered failure)";
-  const error = described.name === "SyntaxError" ? new SyntaxError(message) : new Error(message);
+  if (typeof described !== "object" || described === null || typeof described.message !== "string") return undefined;
+  const error = described.name === "SyntaxError" ? new SyntaxError(described.message) : new Error(described.message);
   return described.code === undefined ? error : Object.assign(error, { code: described.code });
 }
 
@@ -206,8 +207,8 @@ function sleep(ms: number): void {
 }
 
 /**
- * Removes the entries (and remembered failures) of `directory` last written more than {@linkcode ENTRY_LIFETIME_MS} before `now`,
- * and the locks and half-written files of processes that died.
+ * Removes the entries and remembered failures of `directory` last written more than
+ * {@linkcode ENTRY_LIFETIME_MS} before `now`, and the locks and half-written files of processes that died.
  */
 export function pruneOldEntries(directory: string, now: number): void {
   try {

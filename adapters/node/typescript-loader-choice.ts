@@ -4,11 +4,14 @@
  *
  * Both of the first two keep their output in a cache the workers share, and cost about what
  * JavaScript costs; tsx costs a worker 30 MB and 180 ms of CPU on Node 20 (its esbuild, in the worker
- * and in a loader thread; BENCHMARKS.md). But stripping only removes types, and neither resolves as
- * tsx does: tsx also compiles enums, namespaces and parameter properties, maps a `.js` specifier to
- * the `.ts` file beside it, honours tsconfig `paths` and runs a `.ts` file of a CommonJS package as
- * CommonJS. So they are chosen only where they give the same program, and what they cannot load
- * falls back to tsx ({@linkcode needsTsx}).
+ * and in a loader thread; BENCHMARKS.md). Each does per module what tsx adds to Node: a module
+ * stripping refuses (an enum, a namespace, a parameter property) is compiled by esbuild as tsx
+ * compiles it (strip-or-compile.ts), and a specifier Node cannot resolve is tried as tsx tries it
+ * (`./x.js` for x.ts, `./x`, `./dir`: resolve-as-tsx.ts). What they do not do is the program tsx
+ * gives where a tsconfig changes resolution (`paths`, `baseUrl`) or, under stripping, what classes
+ * and decorators compile to, and a `.ts` file of a CommonJS package, which tsx runs as CommonJS: for
+ * those tsx is chosen from the start. What they fail on otherwise (a `.tsx` file imported, an
+ * interface imported without `type` under stripping) falls back to tsx ({@linkcode needsTsx}).
  *
  * @module
  */
@@ -91,11 +94,11 @@ export function tsxOnlySetting(options: CompilerOptions): string | undefined {
 /** The code of the error the esbuild hooks throw for a CommonJS TypeScript module: tsx's to compile. */
 export const COMMONJS_TYPESCRIPT = "ERR_MGR_COMMONJS_TYPESCRIPT";
 
-// What Node's loader throws before any module of the graph has run, for a graph tsx can load:
-// syntax stripping leaves out (enums, namespaces, parameter properties, decorators), an import of a
-// type that only TypeScript elides (a link error), a specifier tsx resolves (`./x.js` for `./x.ts`,
-// no extension, a directory), `.tsx`, TypeScript under node_modules, and from the esbuild hooks a
-// CommonJS module.
+// What Node's loader throws before any module of the graph has run, for a graph tsx can load and
+// mgr's hooks did not: syntax V8 does not parse after stripping (decorators), an import of a type
+// that only TypeScript elides (a link error), a specifier tsx resolves to a file only tsx runs
+// (`./x.js` for `./x.tsx`), `.tsx`, TypeScript under node_modules, and from the esbuild hooks a
+// CommonJS module. The stripping codes stay for what Node strips itself (a `.cts` file imported).
 const FALLBACK_CODES = new Set([
   COMMONJS_TYPESCRIPT,
   "ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX",

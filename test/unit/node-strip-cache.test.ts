@@ -95,6 +95,12 @@ describe("createStripCache", () => {
     expect(readdirSync(dir)).toEqual([entryOf(source).slice(dir.length + 1).replace(/\.js$/, ".failed")]);
   });
 
+  it("strips anew when a remembered failure cannot be read", () => {
+    const source = "const x: number = 1;\n";
+    writeFileSync(entryOf(source).replace(/\.js$/, ".failed"), "{ not json");
+    expect(createStripCache({ directory: dir, tag: TAG, strip, remembers: () => true }).stripped(source)).toBe("const x = 1;\n");
+  });
+
   it("remembers no other failure", () => {
     const cache = createStripCache({ directory: dir, tag: TAG, strip, remembers: () => false });
     expect(() => cache.stripped("enum E { A }")).toThrow(/enum is not supported/);
