@@ -5,11 +5,11 @@
  *
  * Node's own resolution runs first, and only a specifier it fails on (ERR_MODULE_NOT_FOUND,
  * ERR_UNSUPPORTED_DIR_IMPORT) is looked at again: an import that resolves pays nothing. Then the
- * files tsx would try are tried in tsx's order (tsx 4's `getExtensionResolution` and directory
- * fallback), for a module of any parent: tsx does the same for every parent once Node's resolution
- * failed, so this loads no file tsx would not. tsx tries its candidates before Node for a TypeScript
- * parent; both give the same file unless `x.js` and `x.ts` sit side by side, where this keeps the
- * file the specifier names, as Node does.
+ * files tsx would try for the path Node's error names are tried, in tsx's order (tsx 4's
+ * `getExtensionResolution` and directory fallback), whatever the parent: tsx does the same for every
+ * parent once Node's resolution failed, so this loads no file tsx would not. tsx tries its candidates
+ * before Node for a TypeScript parent; both give the same file unless `x.js` and `x.ts` sit side by
+ * side, where this keeps the file the specifier names, as Node does.
  *
  * The first candidate that exists decides. When it is one mgr's loaders do not run as tsx does (a
  * `.tsx`, `.jsx` or `.cts` file, JSON, TypeScript in a CommonJS package or under node_modules), Node's

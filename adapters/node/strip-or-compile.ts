@@ -9,7 +9,6 @@
  */
 
 import { createEsbuildCompiler } from "./esbuild-compiler.ts";
-import type { EsbuildCompiler } from "./esbuild-compiler.ts";
 import { createStripCache } from "./strip-cache.ts";
 import type { StripCache } from "./strip-cache.ts";
 import type { CompilerOptions } from "./tsconfig.ts";
@@ -24,8 +23,6 @@ export interface StripOrCompileOptions {
   strip(source: string): string;
   /** The tsconfig's compiler options tsx would use, given to esbuild. */
   compilerOptions: CompilerOptions | undefined;
-  /** The compiler of what stripping refuses (tests replace it); esbuild, as tsx has it, by default. */
-  compile?: EsbuildCompiler;
 }
 
 /** A module's runnable code, and whether esbuild compiled it (its stacks need source maps on). */
@@ -47,7 +44,7 @@ export function createStripOrCompile(options: StripOrCompileOptions): StripOrCom
   const cache: StripCache = directory === undefined
     ? { stripped: (source) => strip(source) }
     : createStripCache({ directory, tag: options.tag, strip, remembers: isStrippingRefusal });
-  const compile = options.compile ?? createEsbuildCompiler({ directory, compilerOptions: options.compilerOptions });
+  const compile = createEsbuildCompiler({ directory, compilerOptions: options.compilerOptions });
   return (source, path) => {
     try {
       return { code: cache.stripped(source), compiled: false };
