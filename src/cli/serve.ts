@@ -11,6 +11,7 @@ import { EXIT_FAILURE } from "../core/exit-codes.ts";
 import { isUnixAddress } from "../core/protocol.ts";
 import { createLogger } from "../core/logger.ts";
 import { createSupervisor } from "../core/supervisor.ts";
+import { watchNpmParent } from "./npm-parent.ts";
 import { LogDestination } from "../runtime/log-file.ts";
 import { hasMasterTitle, masterTitle } from "../runtime/master-title.ts";
 import { acquirePidfile, PidfileError } from "../runtime/pidfile.ts";
@@ -207,7 +208,12 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   if (config.reload) {
     reloadWatcher = watchForReload({ runtime, config, logger, configFile: resolved.configFile, reload: () => supervisor.reload() });
   }
+  // A master started by another's USR2 has that master for a parent, which is meant to exit.
+  const unwatchNpm = inherited?.from === "upgrade"
+    ? () => {}
+    : watchNpmParent({ env: options.env, parentPid: () => process.ppid, clock: runtime.clock, logger, stop: () => void supervisor.stop() });
   const code = await supervisor.done;
+  unwatchNpm();
   reloadWatcher?.stop();
   await systemd?.close();
   await stopAdmin();

@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { destroyAllMasters, freePort, get, Master, ROOT, userEnvironment, waitFor } from "./harness.ts";
+import { destroyAllMasters, freePort, get, isAlive, Master, ROOT, userEnvironment, waitFor } from "./harness.ts";
 
 const BUN = `${ROOT}node_modules/.bin/bun`;
 const DENO = `${ROOT}node_modules/.bin/deno`;
@@ -68,6 +68,20 @@ describe("the packed package", () => {
     const version = execFileSync("npx", ["mgr", "--version"], { cwd: project, env: userEnvironment(), encoding: "utf8" });
     expect(version).toMatch(/^mgr \d+\.\d+\.\d+ \(node /);
     await serveFrom(["node_modules/.bin/mgr"], "node");
+  }, 60_000);
+
+  it("serves with npx mgr on Node, and stops gracefully when npx is sent TERM", async () => {
+    // npm runs the command through `sh -c` and passes no TERM on: the master sees npx go, and stops.
+    const port = await freePort();
+    const npx = new Master("command", ["npx", "mgr", "app.ts", "-b", `127.0.0.1:${port}`], {}, project);
+    await npx.waitForLine(/Ready: 1 worker serving/, 30_000);
+    const masterPid = Number(/Listening at: \S+ \((\d+)\)/.exec(npx.log)![1]);
+    expect(masterPid).not.toBe(npx.pid);
+    expect((await get(port, "/", { fresh: true })).body).toBe("node");
+    npx.signal("SIGTERM");
+    await waitFor("the master to exit after npx", () => !isAlive(masterPid), { timeoutMs: 15_000 });
+    expect(npx.log).toContain("The npx that started this master has exited without passing its signal on: stopping gracefully");
+    expect(npx.log).toContain("Shutting down: Master");
   }, 60_000);
 
   it("serves with bunx --bun mgr on Bun", async () => {
