@@ -31,11 +31,14 @@ const WORKER_ENTRY = new URL(`./worker${OWN_EXTENSION}`, import.meta.url).href;
 
 /**
  * The worker's command line. `--unstable-net` unlocks `Deno.serve({ reusePort })`; `--config` names
- * the app's own `deno.json`, which Deno would otherwise not find (see find-app-config.ts).
+ * the app's own `deno.json`, which Deno would otherwise not find (see find-app-config.ts);
+ * `--unstable-detect-cjs` runs a `.js` app that uses `require` and `module.exports` in a package
+ * without a "type" (what `npm init` wrote for years) as CommonJS, as Node and Bun do, where Deno
+ * would run it as an ES module and fail on `require`.
  */
 function workerArgs(spec: WorkerSpec): string[] {
   const config = findAppConfig(spec.app);
-  return ["run", "-A", "--unstable-net", ...(config ? ["--config", config] : []), WORKER_ENTRY];
+  return ["run", "-A", "--unstable-net", "--unstable-detect-cjs", ...(config ? ["--config", config] : []), WORKER_ENTRY];
 }
 
 /** Spawns one worker process for `spec`, with an IPC channel to it. */

@@ -41,7 +41,15 @@ export async function loadConfigFile(
   let module: Record<string, unknown>;
   try {
     if (reload > 0) forgetModule(path);
-    module = unwrapCommonJs(await importModule(reload > 0 ? `${toFileUrl(path)}?reload=${reload}` : toFileUrl(path)));
+    try {
+      module = unwrapCommonJs(await importModule(reload > 0 ? `${toFileUrl(path)}?reload=${reload}` : toFileUrl(path)));
+    } catch (error) {
+      if (!isCommonJsRunAsModule(error)) throw error;
+      // Deno runs a `.js` file as an ES module unless its package says "type": "commonjs"; what
+      // `npm init` wrote for years has no type, and Node and Bun run such a file as CommonJS.
+      forgetModule(path);
+      module = { default: createRequire(path)(path) };
+    }
   } catch (error) {
     throw new UsageError(`cannot load ${path}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   }
@@ -49,6 +57,11 @@ export async function loadConfigFile(
     throw new UsageError(`${path} has no default export; write \`export default defineConfig({ ... })\``);
   }
   return module.default;
+}
+
+/** Whether an import failed on a CommonJS global, as Deno's does for a CommonJS file it ran as an ES module. */
+function isCommonJsRunAsModule(error: unknown): boolean {
+  return error instanceof ReferenceError && /^(?:require|module|exports|__dirname|__filename) is not defined$/.test(error.message);
 }
 
 /**
