@@ -1,5 +1,6 @@
 /**
- * `mgr check`: the config is valid (it was resolved to get here) and the app loads in a real worker.
+ * `mgr check`: the config is valid (it was resolved to get here), serving would not refuse to start
+ * (the workers' account, the log files), and the app loads in a real worker.
  *
  * @module
  */
@@ -11,16 +12,24 @@ import { buildWorkerSpec } from "../core/worker-spec.ts";
 import type { Runtime } from "../core/runtime.ts";
 import type { MainOptions } from "./main-options.ts";
 import type { ResolvedConfig } from "./resolve-config.ts";
+import { probeLogFiles, resolveWorkerAccount } from "./start-checks.ts";
 
 /** How long a checking worker may take to import the app before it is killed, in milliseconds. */
 export const CHECK_TIMEOUT_MS = 60_000;
 
 /**
- * Imports the app in one worker of this runtime (its `setup()` does not run) and reports; resolves
- * with 0 when it loads, 4 when it does not, 3 when the worker dies otherwise.
+ * Refuses what serving would refuse at start, in its words, then imports the app in one worker of this
+ * runtime (its `setup()` does not run) and reports; resolves with 0 when it loads, 4 when it does not,
+ * 3 when the worker dies otherwise.
+ *
+ * @throws {UsageError} as serving throws it, before any worker starts.
  */
 export async function checkApp(runtime: Runtime, { config }: ResolvedConfig, options: MainOptions): Promise<number> {
-  const spec = buildWorkerSpec(config, { id: 1, mode: "check", random: () => 0, configFile: null });
+  resolveWorkerAccount(config);
+  probeLogFiles(config);
+  // The checking worker serves no request: its logs would only create files a check must not leave.
+  const quiet = { ...config, accessLog: null, errorLog: "-" };
+  const spec = buildWorkerSpec(quiet, { id: 1, mode: "check", random: () => 0, configFile: null });
   const worker = runtime.spawnWorker(spec);
   let bootError: { kind: BootErrorKind; message: string } | undefined;
   let booted = false;

@@ -12,7 +12,6 @@ import { isUnixAddress } from "../core/protocol.ts";
 import { createLogger } from "../core/logger.ts";
 import { createSupervisor } from "../core/supervisor.ts";
 import { watchNpmParent } from "./npm-parent.ts";
-import { LogDestination } from "../runtime/log-file.ts";
 import { hasMasterTitle, masterTitle } from "../runtime/master-title.ts";
 import { acquirePidfile, PidfileError } from "../runtime/pidfile.ts";
 import { UnsafePathError } from "../runtime/private-directory.ts";
@@ -26,7 +25,7 @@ import type { ResolvedConfig } from "./resolve-config.ts";
 import { UsageError } from "./usage-error.ts";
 import process from "node:process";
 import { handOverLogFiles } from "../runtime/worker-accounts.ts";
-import { AccountError, resolveRunAs, type RunAs } from "../runtime/run-as.ts";
+import { openLogFile, resolveWorkerAccount } from "./start-checks.ts";
 import { errorMessage } from "../core/error-text.ts";
 import { startServiceNotify } from "./service-notify.ts";
 import { takeInheritedListeners } from "./inherited-listeners.ts";
@@ -58,29 +57,13 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   const clash = config.bind.find((address) => isUnixAddress(address) && resolve(address.path) === resolve(control.path));
   if (clash) throw new UsageError(`cannot bind ${formatAddress(clash)}: that is where the master's control socket goes`);
   const admin = adminAddress(config);
-  // The workers' account, if not the master's: one that does not exist is refused before anything starts.
-  let account: RunAs | undefined;
-  try {
-    account = resolveRunAs(config.user, config.group);
-  } catch (error) {
-    if (error instanceof AccountError) throw new UsageError(error.message);
-    throw error;
-  }
+  // The workers' account, if not the master's: one that does not exist, or that this master cannot
+  // start processes as, is refused before anything starts (`mgr check` refuses the same).
+  const account = resolveWorkerAccount(config);
   if (config.umask !== null) process.umask(config.umask);
   // Workers open the access log themselves; one they cannot open is refused here, as the error log is.
-  if (config.accessLog !== null && config.accessLog !== "-") {
-    try {
-      new LogDestination(config.accessLog, options.stdout).close();
-    } catch (error) {
-      throw new UsageError(`cannot open the access log ${config.accessLog}: ${(error as Error).message}`);
-    }
-  }
-  let errorLog: LogDestination;
-  try {
-    errorLog = new LogDestination(config.errorLog, options.stderr);
-  } catch (error) {
-    throw new UsageError(`cannot open the error log ${config.errorLog}: ${(error as Error).message}`);
-  }
+  if (config.accessLog !== null && config.accessLog !== "-") openLogFile("access", config.accessLog, options.stdout).close();
+  const errorLog = openLogFile("error", config.errorLog, options.stderr);
   const logger = createLogger({
     level: config.logLevel,
     pid: runtime.pid,

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { constants, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { constants, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -60,6 +60,16 @@ describe("acquirePidfile", () => {
     await acquirePidfile(path, 4242, options());
     expect(readFileSync(path, "utf8")).toBe("4242\n");
     expect(readdirSync(dir)).toEqual(["mgr.pid"]);
+  });
+
+  it("makes the pidfile readable by everyone (0644) whatever the umask, as Gunicorn does, for monitoring run as another user", async () => {
+    const umask = process.umask(0o027);
+    try {
+      await acquirePidfile(path, 4242, options());
+    } finally {
+      process.umask(umask);
+    }
+    expect(statSync(path).mode & 0o777).toBe(0o644);
   });
 
   it("creates a temporary file exclusively, without following a link, and renames it into place", async () => {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { hasMasterTitle } from "./master-title.ts";
 
@@ -17,6 +17,8 @@ export class PidfileError extends Error {
 
 /** How many temporary names are tried before giving up: each is random, so a clash means a plant. */
 const TEMPORARY_NAME_ATTEMPTS = 8;
+/** Readable by everyone, written by the master alone, whatever the umask. */
+const PIDFILE_MODE = 0o644;
 /** A pid is a few digits; anything longer is not a pidfile. */
 const MAX_PIDFILE_BYTES = 64;
 // Windows has no O_NOFOLLOW; O_EXCL alone already refuses an existing link there.
@@ -82,7 +84,7 @@ function writePidfile(path: string, pid: number, randomName: () => string): void
     const temporary = `${path}.${randomName()}.tmp`;
     let fd: number;
     try {
-      fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, 0o644);
+      fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, PIDFILE_MODE);
     } catch (error) {
       // Something is already there (planted, or a leftover): never write through it, pick another name.
       if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
@@ -90,6 +92,9 @@ function writePidfile(path: string, pid: number, randomName: () => string): void
     }
     try {
       try {
+        // The mode given at creation passes through the umask (0640 under --umask 027): set it
+        // outright, as Gunicorn does, so monitoring run as another user can read the pid.
+        fchmodSync(fd, PIDFILE_MODE);
         writeSync(fd, `${pid}\n`);
       } finally {
         closeSync(fd);
