@@ -26,6 +26,13 @@ describe("parseCommandLine", () => {
     expect(serve(["app.ts"])).toEqual({ ...DEFAULTS, app: "/srv/app.ts", workers: 4 });
   });
 
+  it("reads Gunicorn's --preload as preloadApp, not as a misspelt --reload", () => {
+    expect(serve(["app.ts", "--preload"]).preloadApp).toBe(true);
+    expect(serve(["app.ts", "--preload"]).reload).toBe(false);
+    expect(serve(["app.ts"]).preloadApp).toBe(false);
+    expect(usageError(["app.ts", "--preload=yes"])).toBe("--preload takes no value");
+  });
+
   it("accepts the serve command word before APP", () => {
     expect(serve(["serve", "app.ts"]).app).toBe("/srv/app.ts");
   });

@@ -15,7 +15,14 @@ function show(key: keyof Config, config: Config): string {
   if (value === null) return "none";
   // A secret: print-config's output ends up in tickets and chat.
   if (key === "adminToken") return "(set)";
+  // Octal, as umask(1) and --umask write it: 23 would hide that --umask 027 was meant.
+  if (key === "umask") return formatUmask(config.umask!);
   return String(value);
+}
+
+/** A umask as a JavaScript octal literal with three digits, e.g. `0o027`, which `--umask` and a config file read back. */
+export function formatUmask(mask: number): string {
+  return `0o${mask.toString(8).padStart(3, "0")}`;
 }
 
 /** Formats `resolved` as aligned columns: key, value, source. */

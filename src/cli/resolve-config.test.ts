@@ -440,6 +440,19 @@ describe("resolveConfig", () => {
       expect(text).not.toContain("\n");
     });
 
+    it("reads a umask string in the config file as the flag reads it, in octal, and a number as the number it is", () => {
+      const umask = (input: ConfigInputs) => resolveConfig(input).config.umask;
+      expect(umask(inputs({ flags: { umask: "027" } }))).toBe(0o027);
+      expect(umask(inputs({ env: { MGR_UMASK: "027" } }))).toBe(0o027);
+      // A JSON-like value: what a config written as data (no octal literals) gives.
+      expect(umask(withFile({ umask: "027" }))).toBe(0o027);
+      expect(umask(withFile({ umask: "0o027" }))).toBe(0o027);
+      // A JavaScript config writes 0o027; a plain 27 is the decimal number 27 (0o033), as umask(2) takes it.
+      expect(umask(withFile({ umask: 0o027 }))).toBe(0o027);
+      expect(umask(withFile({ umask: 27 }))).toBe(27);
+      expect(usageError(withFile({ umask: "0o1000" }))).toBe(`${FILE}: \`umask\` must be an octal mask such as 027 or 0o077, got \`0o1000\``);
+    });
+
     it("checks the file before the environment, so a bad file value is reported even when a variable overrides it", () => {
       expect(usageError(withFile({ workers: 0 }, { env: { MGR_WORKERS: "2" } }))).toBe(
         `${FILE}: \`workers\` must be an integer from 1 to 256, got \`0\``,

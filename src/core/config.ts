@@ -61,7 +61,11 @@ export interface Config {
   user: string | null;
   /** The group the workers run as (a name or a gid), or null for the user's own group. */
   group: string | null;
-  /** The file mode creation mask of the master and its workers (Gunicorn's umask), or null to keep it. */
+  /**
+   * The file mode creation mask of the master and its workers (Gunicorn's umask), or null to keep it.
+   * A string is read in octal, as `--umask` and umask(1) read it (`"027"`, `"0o027"`); a number is
+   * taken as it is, so a JavaScript config writes `0o027`.
+   */
   umask: number | null;
   /** The longest request line in bytes, else 414 (Gunicorn's limit_request_line); 0 means unlimited. */
   limitRequestLine: number;

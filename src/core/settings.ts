@@ -297,10 +297,14 @@ export const SETTINGS: readonly Setting[] = [
   },
   {
     key: "preloadApp",
+    // Gunicorn's spelling, so that a Gunicorn command line runs (and is not taken for a misspelt --reload).
+    flag: "preload",
+    boolean: true,
     env: "MGR_PRELOAD_APP",
-    meta: "BOOL",
-    help: "Gunicorn's preload_app, accepted and without effect: no fork shares an app loaded in the master.",
-    defaultHelp: "false",
+    meta: "",
+    help: "Gunicorn's --preload (preload_app), accepted and without effect, as the master says at start: no " +
+      "fork shares an app loaded in the master, so each worker imports it (one that fails to import stops the master).",
+    defaultHelp: "off",
   },
   {
     key: "reload",
@@ -354,7 +358,8 @@ export const SETTINGS: readonly Setting[] = [
     short: "m",
     env: "MGR_UMASK",
     meta: "MASK",
-    help: "The file mode creation mask of the master and its workers, in octal (027).",
+    help: "The file mode creation mask of the master and its workers, in octal (027). In a config file write " +
+      "\"027\" (a string, as JSON must) or 0o027: a bare number is taken as it is (27 is 0o033).",
     defaultHelp: "inherited",
   },
   {

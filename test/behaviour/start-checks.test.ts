@@ -3,7 +3,8 @@
  * refusing the same in the same words: an account that does not exist, an account a master that is
  * not root cannot start workers as, a log file that cannot be opened. A master that is not root and
  * names its own account serves (a no-op, as with Gunicorn), and its pidfile is readable by others
- * whatever the umask. The masters that are not root run as a user this test creates (it runs as root).
+ * whatever the umask. Gunicorn's --preload is taken, with a note. The masters that are not root run as a
+ * user this test creates (it runs as root).
  */
 
 import { execFileSync, spawn } from "node:child_process";
@@ -93,6 +94,18 @@ describe.each(RUNTIMES)("mgr check says what serving would on %s", (runtime) => 
     expect(checked.code).toBe(0);
     expect(readdirSync(logs)).toEqual([]);
   });
+});
+
+describe.each(RUNTIMES)("mgr APP --preload on %s", (runtime) => {
+  it("serves, and says at start in the config key's one line that preloading has no effect", async () => {
+    const port = await freePort();
+    const master = new Master(runtime, [APP, "--preload", "-w", "1", "-b", `127.0.0.1:${port}`]);
+    await master.waitForLine(/\[INFO\] Ready: 1 worker serving/, 20_000);
+    expect((await get(port, "/", { fresh: true })).status).toBe(200);
+    expect(master.lines(/preload/i)).toEqual([expect.stringMatching(/\[INFO\] preloadApp has no effect: .*each worker imports the app itself/)]);
+    master.signal("SIGTERM");
+    expect((await master.waitForExit(15_000)).code).toBe(0);
+  }, 40_000);
 });
 
 describe.each(RUNTIMES)("a master that is not root on %s", (runtime) => {
