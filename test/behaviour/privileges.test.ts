@@ -56,6 +56,8 @@ describe.each(RUNTIMES_WITH_FLOOR)("workers as another user on %s", (runtime) =>
     ]);
     const workers = await master.waitForWorkers(2);
     for (const pid of workers) expect(idsOf(pid)).toEqual(account);
+    // No supplementary groups (root's would leak its file access): what docs/from-gunicorn.md says of initgroups.
+    for (const pid of workers) expect(readFileSync(`/proc/${pid}/status`, "utf8")).toMatch(/^Groups:[ \t]*$/m);
     expect(idsOf(master.pid)).toEqual({ uid: 0, gid: 0 });
     expect((await get(port, "/", { fresh: true })).status).toBe(200);
     // The files the workers write are theirs; the master's control files stay the master's.
