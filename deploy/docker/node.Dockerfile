@@ -16,7 +16,9 @@ RUN useradd --system --uid 10001 --home-dir /app app
 USER app
 
 EXPOSE 8000 9090
-ENTRYPOINT ["/usr/bin/tini", "--"]
+# The ENTRYPOINT runs mgr on this image's runtime; CMD (or a Kubernetes manifest's args) holds only
+# mgr's arguments, so the same args serve on the Node, Bun and Deno images.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "node_modules/mgr/dist/src/cli/bin.js"]
 # The admin endpoint (health checks, metrics) on 9090 wants a token off loopback: pass
 # MGR_ADMIN_TOKEN at run time (docker run -e, a Kubernetes secret).
-CMD ["node", "node_modules/mgr/dist/src/cli/bin.js", "app.ts", "-b", "0.0.0.0:8000", "--admin-bind", "0.0.0.0:9090", "--graceful-timeout", "30"]
+CMD ["app.ts", "-b", "0.0.0.0:8000", "--admin-bind", "0.0.0.0:9090", "--graceful-timeout", "30"]
