@@ -91,6 +91,8 @@ export interface DenoListenOptions {
 export interface DenoApi {
   pid: number;
   version: { deno: string };
+  build: { os: string };
+  permissions: { querySync(descriptor: { name: string; kind?: string; host?: string }): { state: string } };
   env: { toObject(): Record<string, string> };
   execPath(): string;
   addSignalListener(signal: DenoSignal, handler: () => void): void;

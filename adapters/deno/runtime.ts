@@ -10,6 +10,7 @@ import { prepareReusePort } from "../../src/runtime/reuse-port.ts";
 import type { Runtime } from "../../src/core/runtime.ts";
 import { checkListen } from "./check-listen.ts";
 import { Deno } from "./deno-api.ts";
+import { disarmDebugSignal } from "./disarm-debug-signal.ts";
 import { spawnDenoWorker } from "./spawn.ts";
 import { monotonicMicrosDeno, notifyDeno } from "./notify.ts";
 import { serveHttpDeno } from "./admin-server.ts";
@@ -18,9 +19,11 @@ import { watchTree } from "../../src/runtime/file-watch.ts";
 
 /**
  * Creates the Deno {@linkcode Runtime}: worker processes that share the port with SO_REUSEPORT, Deno's
- * signals, wall time.
+ * signals, wall time. The first thing mgr does on Deno, whatever the entry (mgr.ts or the npm bin), so
+ * it is where SIGUSR1 is kept from opening a debugger in the master (see disarm-debug-signal.ts).
  */
 export function createDenoRuntime(): Runtime {
+  disarmDebugSignal();
   return {
     name: "deno",
     version: Deno.version.deno,

@@ -5,6 +5,9 @@
  */
 
 import { runWorker } from "../../src/runtime/worker-loop.ts";
+import { disarmDebugSignal } from "./disarm-debug-signal.ts";
 import { createDenoWorkerHost } from "./worker-host.ts";
 
+// Before the app is imported: see disarm-debug-signal.ts.
+disarmDebugSignal();
 await runWorker(createDenoWorkerHost());

@@ -1,0 +1,91 @@
+/**
+ * SIGUSR1 never opens a debugger on a Deno master or worker. Deno 2.9.2 and later start an inspector
+ * on 127.0.0.1:9229 when a process gets SIGUSR1 more than 500 ms after its start, even when the
+ * program listens for the signal (denoland/deno#35738), and mgr uses USR1 to reopen logs, so a
+ * logrotate would hand any local user a debugger running as the master's user. mgr disarms it at
+ * start (adapters/deno/disarm-debug-signal.ts); this checks from outside that no port anyone can
+ * connect to opens, and that USR1 still reopens the logs.
+ *
+ * Deno only: Bun 1.4.5 opens no inspector on SIGUSR1 (measured: a Bun process that listens for the
+ * signal runs its listener and nothing listens afterwards; one that does not dies of it), and Node's
+ * workers use the inspector SIGUSR1 opens on purpose, closing a stray one (see the README's hung
+ * worker section).
+ */
+
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { connect } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { parseListening } from "../../src/runtime/listening-fds.ts";
+import type { ListeningEntry } from "../../src/runtime/listening-fds.ts";
+import { destroyAllMasters, FIXTURES, freePort, get, RUNTIMES, startServing, waitFor } from "./harness.ts";
+
+afterEach(destroyAllMasters);
+
+/** Deno installs its SIGUSR1 listener this long after a process starts; before that the signal opens nothing. */
+const DENO_SIGNAL_GRACE_MS = 500;
+
+/** The TCP sockets `pid` listens on, found as `ss -lpn` finds them: its socket inodes in /proc's tables. */
+function listeningSockets(pid: number): ListeningEntry[] {
+  const inodes = new Set<number>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode) inodes.add(Number(inode));
+    } catch {
+      // Closed between the listing and the read.
+    }
+  }
+  const tables = [
+    ...parseListening(readFileSync(`/proc/${pid}/net/tcp`, "utf8"), 4),
+    ...parseListening(readFileSync(`/proc/${pid}/net/tcp6`, "utf8"), 6),
+  ];
+  return tables.filter((entry) => inodes.has(entry.inode));
+}
+
+/** Whether a TCP connection to `entry` opens (a wildcard address is tried on loopback). */
+function accepts(entry: ListeningEntry): Promise<boolean> {
+  const host = entry.ip === "0.0.0.0" ? "127.0.0.1" : /^[0:]+$/.test(entry.ip) ? "::1" : entry.ip;
+  return new Promise((resolve) => {
+    const socket = connect({ host, port: entry.port, timeout: 1_000 });
+    const done = (opened: boolean) => {
+      socket.destroy();
+      resolve(opened);
+    };
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.once("timeout", () => done(false));
+  });
+}
+
+describe.runIf(RUNTIMES.includes("deno"))("SIGUSR1 on Deno", () => {
+  it("reopens the logs and opens no port anyone can connect to, on the master or a worker", async () => {
+    const port = await freePort();
+    const master = await startServing("deno", `${FIXTURES}app.ts`, port, ["-w", "1"]);
+    const [worker] = await master.waitForWorkers(1);
+    // Both processes started before Ready was logged: past this, Deno's own listener is in place.
+    const armedAt = Date.now() + DENO_SIGNAL_GRACE_MS + 100;
+    await waitFor("Deno's SIGUSR1 grace period to pass", () => Date.now() > armedAt);
+
+    process.kill(master.pid, "SIGUSR1");
+    process.kill(worker!, "SIGUSR1");
+    await master.waitForLine(/\[INFO\] Reopening log files/);
+
+    // Deno opens its inspector from a thread of its own as the signal arrives; watch for 1.5 s.
+    const reachable = new Set<string>();
+    const watchUntil = Date.now() + 1_500;
+    await waitFor("1.5 s of watching the listening sockets", async () => {
+      for (const pid of [master.pid, worker!]) {
+        for (const entry of listeningSockets(pid)) {
+          if (entry.port !== port && await accepts(entry)) reachable.add(`${pid} ${entry.ip}:${entry.port}`);
+        }
+      }
+      return Date.now() > watchUntil;
+    }, { timeoutMs: 10_000, intervalMs: 50 });
+
+    expect([...reachable], master.log).toEqual([]);
+    // Nor did Deno try (9229 taken by someone else would hide a try from the check above).
+    expect(master.log).not.toMatch(/Debugger listening|chrome:\/\/inspect|inspector server/);
+    expect(master.workers()).toEqual([worker]);
+    expect((await get(port, "/")).status).toBe(200);
+  });
+});
