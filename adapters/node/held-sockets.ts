@@ -16,8 +16,11 @@ import { spawn } from "node:child_process";
 import type { TcpAddress } from "../../src/core/protocol.ts";
 
 // The child's descriptor 3 is its IPC channel, the socket is 4. A raw handle travels as itself,
-// where a net.Socket would be made readable on arrival.
+// where a net.Socket would be made readable on arrival. The child stays until the master disconnects:
+// the master acknowledges the socket first, and that write to a channel already closed raised SIGPIPE
+// in the master, which ended it when it no longer ignored the signal (on its way out).
 const SEND_BACK = `const { Socket } = require("node:net");
+process.on("disconnect", () => {});
 process.send(0, new Socket({ fd: 4, readable: false, writable: false })._handle);`;
 
 /** How long the child may take to send the socket back, in milliseconds. */
