@@ -131,6 +131,7 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     },
     onPoolEvent: (event) => counters.record(event),
     upgrade: () => upgrader.upgrade(),
+    beforeGracefulStop: () => upgrader.beforeGracefulStop(),
     stopWorkersOnWinch: () => upgrader.winchStopsWorkers(),
     upgradingFrom: inherited?.from === "upgrade" ? inherited.oldMaster : undefined,
   });
@@ -181,10 +182,11 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     command: masterCommand(runtime.name),
     env: masterEnv,
     pidfile: config.pidfile,
-    control: controlServer && { server: controlServer, path: control.path, oldbinPath: oldbinControlPath(config, options.env) },
+    control: controlServer && { server: controlServer, location: control, oldbinPath: oldbinControlPath(config, options.env) },
     notifier: systemd?.notifier,
     oldMaster: inherited?.from === "upgrade" ? inherited.oldMaster : undefined,
     workers: () => supervisor.desiredWorkers,
+    handoverTimeoutMs: config.gracefulTimeout * 1000,
   });
   systemd?.notifier.starting(config.workers);
   await supervisor.start();
@@ -196,6 +198,8 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
     ? () => {}
     : watchNpmParent({ env: options.env, parentPid: () => process.ppid, clock: runtime.clock, logger, stop: () => void supervisor.stop() });
   const code = await supervisor.done;
+  // A USR2 taken before the stop starts its new master all the same: not before it is spawned.
+  await upgrader.launched();
   unwatchNpm();
   reloadWatcher?.stop();
   await systemd?.close();

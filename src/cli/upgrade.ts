@@ -14,6 +14,10 @@
  *   back if the new code misbehaves) and TERM (this master ends). It never ends by itself. In a
  *   terminal, WINCH counts only now: every resize of the terminal sends one too.
  * - Should the new master exit while this one runs, the names come back and this one goes on.
+ * - Once USR2 is taken the new master is started whatever comes next, as Gunicorn's exec is at once: a
+ *   graceful stop (TERM) sent with it, before or after, drains the workers only once the new master
+ *   serves (Bun's and Deno's ports would otherwise close with the last old worker), a quick one (QUIT,
+ *   INT) at once, and either way this master exits only once the new one is spawned.
  *
  * @module
  */
@@ -30,11 +34,26 @@ import type { ServiceNotifier } from "../core/service-notifier.ts";
 import { processExists, readPid } from "../runtime/pidfile.ts";
 import { inTerminalForeground } from "../runtime/terminal-foreground.ts";
 import { formatUpgradeBind, LISTEN_FDS_START, UPGRADE_BIND_ENV, UPGRADE_FROM_ENV } from "./inherited-listeners.ts";
-import { type ControlServer, controlSocketLocation } from "./control-socket.ts";
+import { type ControlServer, type ControlSocketLocation, controlSocketLocation } from "./control-socket.ts";
 import { masterDirectory } from "./master-command.ts";
+import { Handover } from "./upgrade-handover.ts";
 
 /** The suffix of the old master's pidfile during an upgrade, Gunicorn's. */
 export const OLDBIN_SUFFIX = ".oldbin";
+
+/**
+ * The longest this master's exit waits for a new master it is starting to be spawned, in milliseconds:
+ * above the 10 s a Node master may take to keep a copy of its sockets (held-sockets.ts).
+ */
+const LAUNCH_WAIT_MS = 15_000;
+
+/**
+ * How long a graceful stop first waits for signals sent with it, in milliseconds. `kill -USR2;
+ * kill -TERM` reach the master together, and Bun and Deno were measured handing TERM over first, tens
+ * of microseconds apart (Node too, now and then). Gunicorn takes the signals pending together in
+ * number order, USR2 (12) before TERM (15): so does this master, by waiting this long.
+ */
+const SIGNALS_TOGETHER_MS = 20;
 
 /**
  * Where the old master's control socket goes during an upgrade: where `mgr status --pid
@@ -56,13 +75,18 @@ export interface UpgraderOptions {
   /** The environment this master was started with, before it removed its own variables. */
   env: Record<string, string | undefined>;
   pidfile: string | null;
-  /** The control socket, where this master has one, and where it moves during an upgrade. */
-  control?: { server: ControlServer; path: string; oldbinPath: string };
+  /**
+   * The control socket, where this master has one, and where it moves during an upgrade. The new master
+   * answers at `location` once started: a stop waiting for it asks there whether it serves.
+   */
+  control?: { server: ControlServer; location: ControlSocketLocation; oldbinPath: string };
   notifier?: ServiceNotifier;
   /** The master this one replaced, when it was itself started by a USR2. */
   oldMaster?: number;
   /** The pool size now, for the message when the new master fails. */
   workers: () => number;
+  /** How long a graceful stop waits for the new master to serve before it drains anyway (`--graceful-timeout`). */
+  handoverTimeoutMs: number;
 }
 
 /** Starts new masters on USR2 and tidies up after them. */
@@ -73,6 +97,17 @@ export interface Upgrader {
    * it to the jobs in the terminal's foreground too: there, only while a new master this one started runs.
    */
   winchStopsWorkers(): boolean;
+  /**
+   * What a graceful stop waits for before the workers drain: at first, for {@linkcode SIGNALS_TOGETHER_MS}
+   * (a USR2 sent with the stop may come just after it); then, while a new master this one started does
+   * not serve yet (its whole pool ready), until it does, has gone, or `handoverTimeoutMs` passed.
+   */
+  beforeGracefulStop(): Promise<void> | undefined;
+  /**
+   * Settles once the new master being started is spawned, or could not be, or after
+   * {@linkcode LAUNCH_WAIT_MS}: this master's exit waits for it, or the new master would never start.
+   */
+  launched(): Promise<void>;
   /** At this master's exit: removes `PIDFILE.oldbin` if it is still this master's. */
   release(): void;
 }
@@ -86,21 +121,32 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
   // Taken now: by the time of a USR2, `$PWD` may name another release.
   const directory = masterDirectory(options.env);
 
+  /** From a USR2 until the new master serves or is gone: a graceful stop waits for it. */
+  let handover: Handover | undefined;
+  /** Whether a graceful stop has already waited for the signals sent with it. */
+  let stopAsked = false;
+  /** From a USR2 until the new master is spawned, or could not be: this master's exit waits for it. */
+  let launch: Promise<void> | undefined;
+  /** The last move of the names: this master's exit waits for it too, so its own closing does not race it. */
+  let namesMoved = Promise.resolve();
+
   /** Moves the names aside or back; `whileClosed` runs while no control socket listens (see moveTo). */
-  const moveNames = async (away: boolean, whileClosed?: () => void) => {
-    try {
-      if (pidfile && oldbin) {
-        const [from, to] = away ? [pidfile, oldbin] : [oldbin, pidfile];
-        if (readPid(from) === runtime.pid) renameSync(from, to);
+  const moveNames = (away: boolean, whileClosed?: () => void) =>
+    (namesMoved = (async () => {
+      try {
+        if (pidfile && oldbin) {
+          const [from, to] = away ? [pidfile, oldbin] : [oldbin, pidfile];
+          if (readPid(from) === runtime.pid) renameSync(from, to);
+        }
+        await control?.server.moveTo(away ? control.oldbinPath : control.location.path, whileClosed);
+      } catch (error) {
+        logger.warning(`Cannot move the pidfile or control socket ${away ? "aside" : "back"}: ${errorMessage(error)}`);
       }
-      await control?.server.moveTo(away ? control.oldbinPath : control.path, whileClosed);
-    } catch (error) {
-      logger.warning(`Cannot move the pidfile or control socket ${away ? "aside" : "back"}: ${errorMessage(error)}`);
-    }
-  };
+    })());
 
   const onChildGone = (pid: number | undefined, how: string) => {
     child = undefined;
+    handover?.end();
     void moveNames(false);
     notifier?.reclaim(options.workers());
     const workers = options.workers();
@@ -123,7 +169,6 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
       }
     }));
 
-  let starting = false;
   const start = async (bind: ListenAddress[], handed: { bind: ListenAddress[]; fds: number[] }) => {
     // Before the new master has them: WINCH empties the pool, and HUP may bring it back, only after.
     handed = { ...handed, fds: await holdSockets(bind, handed.fds) };
@@ -162,7 +207,7 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
 
   return {
     upgrade() {
-      if (starting) return logger.warning("Ignoring SIGUSR2: a new master is being started");
+      if (launch) return logger.warning("Ignoring SIGUSR2: a new master is being started");
       if (child) {
         return logger.warning(`Ignoring SIGUSR2: the new master (pid: ${child.pid}) started by the last one is still running`);
       }
@@ -176,11 +221,39 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
       } catch (error) {
         return logger.error(`Cannot upgrade: ${errorMessage(error)}`);
       }
-      starting = true;
-      void start(bind, handed).finally(() => (starting = false));
+      handover = new Handover({
+        runtime,
+        logger,
+        newMaster: () => child?.pid,
+        location: control?.location,
+        timeoutMs: options.handoverTimeoutMs,
+      });
+      // Taken: from here the new master is started even if a stop begins meanwhile (see launched).
+      launch = start(bind, handed)
+        .catch((error) => onChildGone(undefined, `could not be started: ${errorMessage(error)}`))
+        .finally(() => (launch = undefined));
     },
     winchStopsWorkers() {
       return child !== undefined || !inTerminalForeground();
+    },
+    beforeGracefulStop() {
+      const untilServing = () => (handover?.pending ? handover.watch() : undefined);
+      if (stopAsked) return untilServing();
+      stopAsked = true;
+      return new Promise<void>((resolve) => runtime.clock.setTimeout(resolve, SIGNALS_TOGETHER_MS)).then(untilServing);
+    },
+    async launched() {
+      let timer: unknown;
+      const timedOut = new Promise<boolean>((resolve) => (timer = runtime.clock.setTimeout(() => resolve(true), LAUNCH_WAIT_MS)));
+      const done = (async () => {
+        await launch;
+        await namesMoved;
+        return false;
+      })();
+      if (await Promise.race([done, timedOut])) {
+        logger.error(`Exiting before the new master could be started: starting it took over ${LAUNCH_WAIT_MS / 1000} s`);
+      }
+      runtime.clock.clearTimeout(timer);
     },
     release() {
       if (oldbin && readPid(oldbin) === runtime.pid) {

@@ -64,6 +64,11 @@ export interface SupervisorOptions {
   /** Starts a new master from the files on disk, for SIGUSR2; without it USR2 is logged and ignored. */
   upgrade?: () => void;
   /**
+   * What a graceful stop waits for, if anything, before the workers drain: the CLI waits for a new
+   * master a USR2 started to serve, so that the addresses are never left without a server.
+   */
+  beforeGracefulStop?: () => Promise<void> | undefined;
+  /**
    * The pid of the master this one replaces, when started by its USR2: that master still holds the
    * addresses, so they are not probed at start (the probe would find them taken).
    */
@@ -433,6 +438,11 @@ export class Supervisor {
 
   #stopGracefully(): void {
     if (this.#phase === "stopped" || this.#phase === "stopping") return;
+    const waiting = this.#options.beforeGracefulStop?.();
+    if (waiting) {
+      void waiting.then(() => this.#enqueue({ type: "stop", graceful: true }));
+      return;
+    }
     this.#beginStopping();
     for (const worker of this.#table.active()) this.#dismiss(worker);
   }

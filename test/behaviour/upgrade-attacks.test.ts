@@ -1,10 +1,11 @@
 /**
  * The USR2 upgrade and socket activation as users meet them, on every runtime in RUNTIMES: a master
  * in a terminal (whose resizes send WINCH), a release directory switched by a symlink, a Deno master's
- * sockets leaking into the new master, a unix socket passed by systemd, and `bunx`'s launcher.
+ * sockets leaking into the new master, a unix socket passed by systemd, and `bunx`'s launcher; and on
+ * RUNTIMES_WITH_FLOOR, a stop sent right after the USR2.
  */
 
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   childPids,
   destroyAllMasters,
+  expectNoLostRequests,
   FIXTURES,
   freePort,
   get,
@@ -23,6 +25,8 @@ import {
   ROOT,
   runtimeFamily,
   RUNTIMES,
+  RUNTIMES_WITH_FLOOR,
+  startServing,
   waitFor,
 } from "./harness.ts";
 import { addStrayMaster, killStrayMasters, readPid, signal, waitForNewMaster } from "./stray-masters.ts";
@@ -209,4 +213,58 @@ describe.each(RUNTIMES)("upgrade attacks on %s", (runtime) => {
       expect(isAlive(launcher.pid) && isAlive(master)).toBe(true);
     });
   }
+});
+
+describe.each(RUNTIMES_WITH_FLOOR)("a stop right after USR2 on %s", (runtime) => {
+  /**
+   * Starts a master of 2 workers with a pidfile, sends it USR2 then `stop` as one would from a shell,
+   * and checks that the old master exits 0 and leaves the new one serving under the usual names.
+   */
+  async function stopRightAfterUpgrade(stop: "SIGTERM" | "SIGQUIT" | "SIGINT", { waitForUsr2 = false } = {}) {
+    const port = await freePort();
+    const pidfile = join(dir, "app.pid");
+    const master = await startServing(runtime, APP, port, ["-w", "2", "--pid", pidfile]);
+    const oldWorkers = await master.waitForWorkers(2);
+    const load = loadLoop(port);
+    let newMaster: number;
+    try {
+      await waitFor("some load to be served", () => load.result.ok >= 200);
+      master.signal("SIGUSR2");
+      // Sent together, QUIT (3) and INT (2) are taken before USR2 (12), as Gunicorn takes them: wait for it.
+      if (waitForUsr2) await master.waitForLine(/Handling signal: usr2/);
+      master.signal(stop);
+      expect(await master.waitForExit(30_000), master.log).toEqual({ code: 0, signal: null });
+      newMaster = await waitFor(`the new master in the pidfile\n--- log ---\n${master.log}`, () => {
+        const pid = readPid(pidfile);
+        return pid !== undefined && pid !== master.pid ? pid : undefined;
+      });
+      addStrayMaster(newMaster);
+      expect(master.lines(new RegExp(`Upgrading: started a new master \\(pid: ${newMaster}\\)`))).toHaveLength(1);
+      const servedAtExit = load.result.ok;
+      await waitFor("serving on after the old master's exit", () => load.result.ok >= servedAtExit + 200, { timeoutMs: 20_000 });
+      expect(isAlive(newMaster)).toBe(true);
+      expect(oldWorkers.some(isAlive)).toBe(false);
+      expect(readPid(pidfile)).toBe(newMaster);
+      expect(existsSync(`${pidfile}.oldbin`)).toBe(false);
+    } finally {
+      await load.stop();
+    }
+    const newWorkers = childPids(newMaster);
+    expect(newWorkers).toHaveLength(2);
+    expect(newWorkers.some((pid) => load.result.pids.has(pid))).toBe(true);
+    signal(newMaster, "SIGTERM");
+    await waitFor("the new master and its workers to stop", () => ![newMaster, ...newWorkers].some(isAlive), { timeoutMs: 15_000 });
+    expect(existsSync(pidfile)).toBe(false);
+    return { result: load.result, log: master.log };
+  }
+
+  it("TERM to the old master at once after USR2 ends only the old master: the new one serves, nothing is lost", async () => {
+    const { result } = await stopRightAfterUpgrade("SIGTERM");
+    expectNoLostRequests(runtime, result.errors, 2);
+    expect(result.non2xx).toBe(0);
+  });
+
+  it("QUIT to the old master once it took USR2 ends only the old master, quickly: the new one serves", async () => {
+    await stopRightAfterUpgrade("SIGQUIT", { waitForUsr2: true });
+  });
 });
