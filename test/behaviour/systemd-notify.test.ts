@@ -95,7 +95,11 @@ describe.each(RUNTIMES)("sd_notify on %s", (runtime) => {
         return "systemd-notify (gone)"; // a short-lived child that has exited meanwhile
       }
     };
-    const workers = master.workers().filter((pid) => !commandOf(pid).includes("systemd-notify"));
+    // Polled: a systemd-notify caught between its fork and its exec still shows the master's command line.
+    const workers = await waitFor("the master's two workers among its children", () => {
+      const found = master.workers().filter((pid) => !commandOf(pid).includes("systemd-notify"));
+      return found.length === 2 ? found : undefined;
+    });
     expect(workers).toHaveLength(2);
     for (const worker of workers) {
       expect(readFileSync(`/proc/${worker}/environ`, "utf8").split("\0").filter((v) => /^(NOTIFY_SOCKET|WATCHDOG_)/.test(v))).toEqual([]);
