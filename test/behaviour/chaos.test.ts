@@ -218,10 +218,10 @@ function workersReplaced(master: Master): number {
 }
 
 /**
- * How long the kill loop runs, in milliseconds: five kills, each one a full cycle of kill, reap, refill
+ * How long the kill loop runs, in milliseconds: four kills, each one a full cycle of kill, reap, refill
  * and load on the survivor. `bench/chaos.ts` runs the same loop for a minute or more.
  */
-const KILL_LOOP_MS = 10_000;
+const KILL_LOOP_MS = 8_000;
 /** Time between two kills, in milliseconds. */
 const KILL_INTERVAL_MS = 2_000;
 /** How long the crash-loop case watches the master, in milliseconds. */

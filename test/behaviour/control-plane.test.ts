@@ -157,19 +157,20 @@ describe.each(RUNTIMES)("the control plane on %s", (runtime) => {
     expect((await master.waitForExit()).code).toBe(0);
     expectOneLineFailure(await runMgr(runtime, ["status", "--pid", pidfile]), /no master answers on .*app\.mgr-control\.sock; is it running\?/);
 
-    const fake = join(dir, "fake.sock");
     const answers: [string, (socket: Socket) => void, RegExp][] = [
       ["silent", () => {}, /the master did not answer within 5 s on /],
       ["cut off", (socket) => socket.end('{"ok":tr'), /the master closed the connection on .* before answering/],
       ["not JSON", (socket) => socket.write("<html>502 Bad Gateway</html>\n"), /the master's reply is not JSON/],
       ["malformed status", (socket) => socket.write('{"ok":true,"status":[]}\n'), /the master's status reply is malformed/],
     ];
-    for (const [, behave, message] of answers) {
+    // Side by side: the silent one waits out the client's 5 s.
+    await Promise.all(answers.map(async ([, behave, message], i) => {
+      const fake = join(dir, `fake-${i}.sock`);
       const server = await listenFake(fake, behave);
       const result = await runMgr(runtime, ["status", "--control", fake]);
       await server.close();
       expectOneLineFailure(result, message);
-    }
+    }));
   });
 
   it("puts the control socket beside the pidfile under a name that leaves app.sock to the app", async () => {

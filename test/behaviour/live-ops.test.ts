@@ -1,5 +1,5 @@
 /**
- * Live operations, on every runtime in RUNTIMES_WITH_FLOOR: reloads, scaling, the control commands, log
+ * Live operations, on every runtime in RUNTIMES: reloads, scaling, the control commands, log
  * rotation, the pidfile, `mgr check` and `mgr print-config`, with real masters and real HTTP.
  */
 
@@ -17,7 +17,7 @@ import {
   loadLoop,
   Master,
   runMgr,
-  RUNTIMES_WITH_FLOOR,
+  RUNTIMES,
   runtimeFamily,
   startServing,
   waitFor,
@@ -43,7 +43,7 @@ function waitForReplacement(master: Master, count: number, old: number[], timeou
   }, { timeoutMs });
 }
 
-describe.each(RUNTIMES_WITH_FLOOR)("live operations on %s", (runtime) => {
+describe.each(RUNTIMES)("live operations on %s", (runtime) => {
   it("replaces every worker on SIGHUP under load without a failed request", async () => {
     const port = await freePort();
     const master = await startServing(runtime, APP, port, ["-w", "2"]);

@@ -10,8 +10,8 @@
 const DEFAULT_RUNTIMES = ["node24", "bun", "deno"];
 
 /**
- * Node 20 runs the files that use {@linkcode RUNTIMES_WITH_FLOOR} (start, serve, reload, the control
- * socket, config loading, signals), not the whole suite: on this 2-core machine the whole suite on four
+ * Node 20 runs the files that use {@linkcode RUNTIMES_WITH_FLOOR} (start, serve, reload, upgrade, config
+ * loading, TypeScript loading, signals), not the whole suite: on this 2-core machine the whole suite on four
  * runtimes would not fit in `npm test`'s ten minutes. `MGR_TEST_RUNTIMES=node` runs all of it on Node 20.
  */
 const FLOOR_RUNTIME = "node";
