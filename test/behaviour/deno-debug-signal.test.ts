@@ -12,35 +12,17 @@
  * worker section).
  */
 
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { parseListening } from "../../src/runtime/listening-fds.ts";
 import type { ListeningEntry } from "../../src/runtime/listening-fds.ts";
 import { destroyAllMasters, FIXTURES, freePort, get, RUNTIMES, startServing, waitFor } from "./harness.ts";
+import { listeningSockets } from "./proc-sockets.ts";
 
 afterEach(destroyAllMasters);
 
 /** Deno installs its SIGUSR1 listener this long after a process starts; before that the signal opens nothing. */
 const DENO_SIGNAL_GRACE_MS = 500;
 
-/** The TCP sockets `pid` listens on, found as `ss -lpn` finds them: its socket inodes in /proc's tables. */
-function listeningSockets(pid: number): ListeningEntry[] {
-  const inodes = new Set<number>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-      if (inode) inodes.add(Number(inode));
-    } catch {
-      // Closed between the listing and the read.
-    }
-  }
-  const tables = [
-    ...parseListening(readFileSync(`/proc/${pid}/net/tcp`, "utf8"), 4),
-    ...parseListening(readFileSync(`/proc/${pid}/net/tcp6`, "utf8"), 6),
-  ];
-  return tables.filter((entry) => inodes.has(entry.inode));
-}
 
 /** Whether a TCP connection to `entry` opens (a wildcard address is tried on loopback). */
 function accepts(entry: ListeningEntry): Promise<boolean> {

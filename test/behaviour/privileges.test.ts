@@ -11,8 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { destroyAllMasters, FIXTURES, freePort, get, runMgr, RUNTIMES_WITH_FLOOR, startServing, waitFor } from "./harness.ts";
+import { ensureTestAccount, TEST_ACCOUNT } from "./test-account.ts";
 
-const WORKER_USER = "mgr-worker-test";
+const WORKER_USER = TEST_ACCOUNT;
 const APP = `${FIXTURES}app.ts`;
 
 let dir: string;
@@ -20,17 +21,7 @@ let account: { uid: number; gid: number };
 
 beforeAll(() => {
   expect(process.getuid?.(), "this test creates a user and starts workers as it: run it as root").toBe(0);
-  const id = (flag: string) => Number(execFileSync("id", [flag, WORKER_USER], { encoding: "utf8" }).trim());
-  try {
-    id("-u");
-  } catch {
-    try {
-      execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", WORKER_USER], { stdio: "ignore" });
-    } catch {
-      // Created meanwhile by a concurrent run: id answers below.
-    }
-  }
-  account = { uid: id("-u"), gid: id("-g") };
+  account = ensureTestAccount();
   dir = mkdtempSync(join(tmpdir(), "mgr-privileges-"));
   chmodSync(dir, 0o755);
 });

@@ -7,33 +7,24 @@
  * user this test creates (it runs as root).
  */
 
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { destroyAllMasters, FIXTURES, freePort, get, Master, mgrCommand, ROOT, runMgr, RUNTIMES, userEnvironment } from "./harness.ts";
+import { ensureTestAccount, TEST_ACCOUNT } from "./test-account.ts";
 
 const APP = `${FIXTURES}app.ts`;
 /** The same user privileges.test.ts creates: a system account without a login. */
-const MASTER_USER = "mgr-worker-test";
+const MASTER_USER = TEST_ACCOUNT;
 
 let dir: string;
 let account: { uid: number; gid: number };
 
 beforeAll(() => {
   expect(process.getuid?.(), "this test creates a user and starts masters as it: run it as root").toBe(0);
-  const id = (flag: string) => Number(execFileSync("id", [flag, MASTER_USER], { encoding: "utf8" }).trim());
-  try {
-    id("-u");
-  } catch {
-    try {
-      execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", MASTER_USER], { stdio: "ignore" });
-    } catch {
-      // Created meanwhile by a concurrent run: id answers below.
-    }
-  }
-  account = { uid: id("-u"), gid: id("-g") };
+  account = ensureTestAccount();
   dir = mkdtempSync(join(tmpdir(), "mgr-start-checks-"));
   chmodSync(dir, 0o755);
   // The unprivileged master's home (Deno keeps its cache there) and where it writes its pidfile.

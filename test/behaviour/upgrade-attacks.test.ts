@@ -5,7 +5,7 @@
  * RUNTIMES_WITH_FLOOR, a stop sent right after the USR2.
  */
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +29,7 @@ import {
   startServing,
   waitFor,
 } from "./harness.ts";
+import { socketInodes } from "./proc-sockets.ts";
 import { addStrayMaster, killStrayMasters, readPid, signal, waitForNewMaster } from "./stray-masters.ts";
 
 const APP = `${FIXTURES}app.ts`;
@@ -45,19 +46,6 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The inodes of the sockets open in process `pid`. */
-function socketInodes(pid: number): Set<number> {
-  const inodes = new Set<number>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-      if (inode) inodes.add(Number(inode));
-    } catch {
-      // Closed meanwhile.
-    }
-  }
-  return inodes;
-}
 
 /** The inode of the unix socket listening at `path`, from /proc/net/unix. */
 function unixSocketInode(path: string): number | undefined {
