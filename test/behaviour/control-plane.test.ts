@@ -34,6 +34,7 @@ import {
   waitFor,
   getUnix,
 } from "./harness.ts";
+import { ensureTestAccount } from "./test-account.ts";
 
 const APP = `${FIXTURES}app.ts`;
 const IS_ROOT = process.getuid?.() === 0;
@@ -347,18 +348,7 @@ const OTHER_USER = "mgr-test-other";
 
 /** The unprivileged user the attacks run as, created on first use, with a home of its own for this test. */
 function otherUser(): { uid: number; gid: number; home: string } {
-  const id = (flag: string) => Number(execFileSync("id", [flag, OTHER_USER], { encoding: "utf8" }).trim());
-  try {
-    id("-u");
-  } catch {
-    try {
-      execFileSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", OTHER_USER], { stdio: "ignore" });
-    } catch {
-      // Created meanwhile by a concurrent run: id answers below.
-    }
-  }
-  const uid = id("-u");
-  const gid = id("-g");
+  const { uid, gid } = ensureTestAccount(OTHER_USER);
   const home = join(dir, "home");
   mkdirSync(home);
   execFileSync("chown", [`${uid}:${gid}`, home]);
