@@ -11,7 +11,7 @@ import { EXIT_FAILURE } from "../core/exit-codes.ts";
 import { isUnixAddress } from "../core/protocol.ts";
 import { createLogger } from "../core/logger.ts";
 import { createSupervisor } from "../core/supervisor.ts";
-import { watchNpmParent } from "./npm-parent.ts";
+import { npxUpgradeWarning, PROC_TREE, watchNpmParent } from "./npm-parent.ts";
 import { hasMasterTitle, masterTitle } from "../runtime/master-title.ts";
 import { acquirePidfile, PidfileError } from "../runtime/pidfile.ts";
 import { UnsafePathError } from "../runtime/private-directory.ts";
@@ -130,7 +130,11 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
       reloadWatcher?.onLifecycle(event);
     },
     onPoolEvent: (event) => counters.record(event),
-    upgrade: () => upgrader.upgrade(),
+    upgrade: () => {
+      const warning = npxUpgradeWarning(options.env);
+      if (warning) logger.warning(warning);
+      upgrader.upgrade();
+    },
     beforeGracefulStop: () => upgrader.beforeGracefulStop(),
     stopWorkersOnWinch: () => upgrader.winchStopsWorkers(),
     upgradingFrom: inherited?.from === "upgrade" ? inherited.oldMaster : undefined,
@@ -196,7 +200,7 @@ export async function serve(runtime: Runtime, resolved: ResolvedConfig, load: Co
   // A master started by another's USR2 has that master for a parent, which is meant to exit.
   const unwatchNpm = inherited?.from === "upgrade"
     ? () => {}
-    : watchNpmParent({ env: options.env, parentPid: () => process.ppid, clock: runtime.clock, logger, stop: () => void supervisor.stop() });
+    : watchNpmParent({ env: options.env, tree: PROC_TREE, clock: runtime.clock, logger, stop: () => void supervisor.stop() });
   const code = await supervisor.done;
   // A USR2 taken before the stop starts its new master all the same: not before it is spawned.
   await upgrader.launched();

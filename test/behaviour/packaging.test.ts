@@ -70,15 +70,16 @@ describe("the packed package", () => {
     await serveFrom(["node_modules/.bin/mgr"], "node");
   }, 60_000);
 
-  it("serves with npx mgr on Node, and stops gracefully when npx is sent TERM", async () => {
-    // npm runs the command through `sh -c` and passes no TERM on: the master sees npx go, and stops.
+  it.each(["SIGTERM", "SIGKILL"] as const)("serves with npx mgr on Node, and stops gracefully when npx is sent %s", async (signal) => {
+    // npm runs the command through `sh -c` and passes no signal on (TERM ends it and the shell, KILL only
+    // npx): the master sees npx go, and stops.
     const port = await freePort();
     const npx = new Master("command", ["npx", "mgr", "app.ts", "-b", `127.0.0.1:${port}`], {}, project);
     await npx.waitForLine(/Ready: 1 worker serving/, 30_000);
     const masterPid = Number(/Listening at: \S+ \((\d+)\)/.exec(npx.log)![1]);
     expect(masterPid).not.toBe(npx.pid);
     expect((await get(port, "/", { fresh: true })).body).toBe("node");
-    npx.signal("SIGTERM");
+    npx.signal(signal);
     await waitFor("the master to exit after npx", () => !isAlive(masterPid), { timeoutMs: 15_000 });
     expect(npx.log).toContain("The npx that started this master has exited without passing its signal on: stopping gracefully");
     expect(npx.log).toContain("Shutting down: Master");
