@@ -28,9 +28,11 @@ describe("Handover", () => {
     void handover.watch();
     clock.advance(1_000);
     expect(handover.pending).toBe(true);
+    expect(handover.stopWaits).toBe(true);
     pid = 4242;
     clock.advance(100);
-    await handover.settled;
+    expect(await handover.settled).toBe("serves");
+    expect(handover.stopWaits).toBe(false);
     expect(isSettled()).toBe(true);
     expect(lines.some((l) => l.includes("The new master (pid: 4242) serves"))).toBe(true);
   });
@@ -41,7 +43,7 @@ describe("Handover", () => {
     clock.advance(29_999);
     expect(isSettled()).toBe(false);
     clock.advance(1);
-    await handover.settled;
+    expect(await handover.settled).toBe("timed-out");
     expect(handover.pending).toBe(false);
     expect(lines.filter((l) => l.includes("The new master does not serve after 30 s; stopping anyway"))).toHaveLength(1);
     expect(clock.pending).toBe(0);
@@ -50,8 +52,9 @@ describe("Handover", () => {
   it("ends when told the new master is gone, and asks nothing before a stop watches", async () => {
     const { clock, handover, isSettled } = setup(() => 4242);
     expect(clock.pending).toBe(0);
-    handover.end();
-    await handover.settled;
+    expect(handover.stopWaits).toBe(false);
+    handover.end("gone");
+    expect(await handover.settled).toBe("gone");
     expect(isSettled()).toBe(true);
     expect(handover.pending).toBe(false);
     await handover.watch();

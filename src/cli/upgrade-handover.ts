@@ -5,7 +5,9 @@
  * workers listen, and on Node connections would wait in the queue for the new master's boot.
  *
  * The new master answers on the control socket at the usual path once it has started; it serves when
- * its status says the whole pool is ready. Asked only while a stop waits, never otherwise.
+ * its status says the whole pool is ready. Asked only while a stop waits, never otherwise. How the
+ * handover ends decides the stop: it goes ahead once the new master serves or the wait timed out, and
+ * is called off when the new master is gone before it served (the old master is then all that serves).
  *
  * @module
  */
@@ -19,6 +21,9 @@ import type { ControlSocketLocation } from "./control-socket.ts";
 const POLL_MS = 100;
 /** How long one question may take, in milliseconds: a master busy starting answers late, not never. */
 const ASK_TIMEOUT_MS = 1_000;
+
+/** How a handover ended: the new master serves, is gone before it served, or the wait timed out. */
+export type HandoverEnd = "serves" | "gone" | "timed-out";
 
 /** What {@linkcode Handover} needs. */
 export interface HandoverOptions {
@@ -34,10 +39,10 @@ export interface HandoverOptions {
 
 /** From a USR2 until the new master it started serves, is gone, or the wait times out. */
 export class Handover {
-  /** Settles when the handover ends, however it does. */
-  readonly settled: Promise<void>;
+  /** Settles when the handover ends, with how it did. */
+  readonly settled: Promise<HandoverEnd>;
   readonly #options: HandoverOptions;
-  #settle!: () => void;
+  #settle!: (how: HandoverEnd) => void;
   #pending = true;
   #watched = false;
   #deadline: unknown;
@@ -52,8 +57,13 @@ export class Handover {
     return this.#pending;
   }
 
-  /** Starts asking the new master whether it serves (once, whoever calls) and resolves when the handover ends. */
-  watch(): Promise<void> {
+  /** True while a stop waits for the handover to end (from the first {@linkcode watch} until it ends). */
+  get stopWaits(): boolean {
+    return this.#watched && this.#pending;
+  }
+
+  /** Starts asking the new master whether it serves (once, whoever calls) and resolves with how the handover ends. */
+  watch(): Promise<HandoverEnd> {
     if (this.#watched || !this.#pending) return this.settled;
     this.#watched = true;
     const { runtime, logger, timeoutMs } = this.#options;
@@ -61,18 +71,18 @@ export class Handover {
     this.#deadline = runtime.clock.setTimeout(() => {
       const pid = this.#options.newMaster();
       logger.warning(`The new master${pid === undefined ? "" : ` (pid: ${pid})`} does not serve after ${timeoutMs / 1000} s; stopping anyway`);
-      this.end();
+      this.end("timed-out");
     }, timeoutMs);
     void this.#poll();
     return this.settled;
   }
 
-  /** Ends the handover: the new master is gone, or serves. */
-  end(): void {
+  /** Ends the handover as `how` says; the first end counts. */
+  end(how: HandoverEnd): void {
     if (!this.#pending) return;
     this.#pending = false;
     this.#options.runtime.clock.clearTimeout(this.#deadline);
-    this.#settle();
+    this.#settle(how);
   }
 
   async #poll(): Promise<void> {
@@ -80,7 +90,7 @@ export class Handover {
     const pid = this.#options.newMaster();
     if (pid !== undefined && (!this.#options.location || (await servesAt(this.#options.location, pid)))) {
       if (this.#pending) this.#options.logger.info(`The new master (pid: ${pid}) serves`);
-      return this.end();
+      return this.end("serves");
     }
     this.#options.runtime.clock.setTimeout(() => void this.#poll(), POLL_MS);
   }

@@ -17,7 +17,9 @@
  * - Once USR2 is taken the new master is started whatever comes next, as Gunicorn's exec is at once: a
  *   graceful stop (TERM) sent with it, before or after, drains the workers only once the new master
  *   serves (Bun's and Deno's ports would otherwise close with the last old worker), a quick one (QUIT,
- *   INT) at once, and either way this master exits only once the new one is spawned.
+ *   INT) at once, and either way this master exits only once the new one is spawned. Should the new
+ *   master be gone before it served (a release that cannot start), that stop is called off: this master
+ *   is the only one serving, and a deploy that goes on as if it had succeeded must not end it.
  *
  * @module
  */
@@ -36,7 +38,7 @@ import { inTerminalForeground } from "../runtime/terminal-foreground.ts";
 import { formatUpgradeBind, LISTEN_FDS_START, UPGRADE_BIND_ENV, UPGRADE_FROM_ENV } from "./inherited-listeners.ts";
 import { type ControlServer, type ControlSocketLocation, controlSocketLocation } from "./control-socket.ts";
 import { masterDirectory } from "./master-command.ts";
-import { Handover } from "./upgrade-handover.ts";
+import { Handover, type HandoverEnd } from "./upgrade-handover.ts";
 
 /** The suffix of the old master's pidfile during an upgrade, Gunicorn's. */
 export const OLDBIN_SUFFIX = ".oldbin";
@@ -101,8 +103,9 @@ export interface Upgrader {
    * What a graceful stop waits for before the workers drain: at first, for {@linkcode SIGNALS_TOGETHER_MS}
    * (a USR2 sent with the stop may come just after it); then, while a new master this one started does
    * not serve yet (its whole pool ready), until it does, has gone, or `handoverTimeoutMs` passed.
+   * Resolves to whether the stop goes ahead: not when the new master was gone before it served.
    */
-  beforeGracefulStop(): Promise<void> | undefined;
+  beforeGracefulStop(): Promise<boolean> | undefined;
   /**
    * Settles once the new master being started is spawned, or could not be, or after
    * {@linkcode LAUNCH_WAIT_MS}: this master's exit waits for it, or the new master would never start.
@@ -144,15 +147,20 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
       }
     })());
 
-  const onChildGone = (pid: number | undefined, how: string) => {
+  /** `exited`: the new master ran and exited, rather than could not be started at all. */
+  const onChildGone = (pid: number | undefined, how: string, exited = false) => {
     child = undefined;
-    handover?.end();
+    // A stop that waited for this new master is called off (see beforeGracefulStop): the log says so.
+    const stopDropped = handover?.stopWaits === true;
+    handover?.end("gone");
     void moveNames(false);
     notifier?.reclaim(options.workers());
-    const workers = options.workers();
+    const noWorkers = options.workers() === 0;
+    const serving = `this master goes on serving${noWorkers ? " with no workers: send it HUP to start them again" : ""}`;
+    const dropped = "drops the TERM that came with the USR2: send TERM again to stop it";
     logger.error(
-      `The new master${pid ? ` (pid: ${pid})` : ""} ${how}; this master goes on serving` +
-        (workers === 0 ? " with no workers: send it HUP to start them again" : ""),
+      `The new master${pid ? ` (pid: ${pid})` : ""} ${how}${stopDropped && exited ? " before it served" : ""}; ${serving}` +
+        (stopDropped ? (noWorkers ? `; it ${dropped}` : ` and ${dropped}`) : ""),
     );
   };
 
@@ -200,7 +208,7 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
       if (child === started) onChildGone(started.pid, `could not be started ${described} (${errorMessage(error)})`);
     });
     started.once("exit", (code, signal) => {
-      if (child === started) onChildGone(started.pid, describeExit(code, signal));
+      if (child === started) onChildGone(started.pid, describeExit(code, signal), true);
     });
     if (started.pid !== undefined) notifier?.handOver(started.pid);
   };
@@ -237,10 +245,21 @@ export function createUpgrader(options: UpgraderOptions): Upgrader {
       return child !== undefined || !inTerminalForeground();
     },
     beforeGracefulStop() {
-      const untilServing = () => (handover?.pending ? handover.watch() : undefined);
-      if (stopAsked) return untilServing();
+      const goesAhead = (ended: HandoverEnd) => {
+        if (ended !== "gone") return true;
+        // Called off: the next TERM is a stop of its own, and waits for signals sent with it again.
+        stopAsked = false;
+        return false;
+      };
+      const pendingNow = () => (handover?.pending ? handover : undefined);
+      if (stopAsked) return pendingNow()?.watch().then(goesAhead);
       stopAsked = true;
-      return new Promise<void>((resolve) => runtime.clock.setTimeout(resolve, SIGNALS_TOGETHER_MS)).then(untilServing);
+      // Watched from now: should the new master be gone within the wait for signals, this stop is the one dropped.
+      const atStop = pendingNow()?.watch();
+      return new Promise<void>((resolve) => runtime.clock.setTimeout(resolve, SIGNALS_TOGETHER_MS)).then(() => {
+        const ended = atStop ?? pendingNow()?.watch();
+        return ended ? ended.then(goesAhead) : true;
+      });
     },
     async launched() {
       let timer: unknown;

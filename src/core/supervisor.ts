@@ -65,9 +65,10 @@ export interface SupervisorOptions {
   upgrade?: () => void;
   /**
    * What a graceful stop waits for, if anything, before the workers drain: the CLI waits for a new
-   * master a USR2 started to serve, so that the addresses are never left without a server.
+   * master a USR2 started to serve, so that the addresses are never left without a server. Resolves
+   * to whether the stop goes ahead; false calls it off (that new master died before it served).
    */
-  beforeGracefulStop?: () => Promise<void> | undefined;
+  beforeGracefulStop?: () => Promise<boolean> | undefined;
   /**
    * The pid of the master this one replaces, when started by its USR2: that master still holds the
    * addresses, so they are not probed at start (the probe would find them taken).
@@ -440,7 +441,7 @@ export class Supervisor {
     if (this.#phase === "stopped" || this.#phase === "stopping") return;
     const waiting = this.#options.beforeGracefulStop?.();
     if (waiting) {
-      void waiting.then(() => this.#enqueue({ type: "stop", graceful: true }));
+      void waiting.then((goesAhead) => goesAhead && this.#enqueue({ type: "stop", graceful: true }));
       return;
     }
     this.#beginStopping();

@@ -2,10 +2,10 @@
  * The USR2 upgrade and socket activation as users meet them, on every runtime in RUNTIMES: a master
  * in a terminal (whose resizes send WINCH), a release directory switched by a symlink, a Deno master's
  * sockets leaking into the new master, a unix socket passed by systemd, and `bunx`'s launcher; and on
- * RUNTIMES_WITH_FLOOR, a stop sent right after the USR2.
+ * RUNTIMES_WITH_FLOOR, a stop sent right after the USR2, also when the new release cannot start.
  */
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -254,5 +254,40 @@ describe.each(RUNTIMES_WITH_FLOOR)("a stop right after USR2 on %s", (runtime) =>
 
   it("QUIT to the old master once it took USR2 ends only the old master, quickly: the new one serves", async () => {
     await stopRightAfterUpgrade("SIGQUIT", { waitForUsr2: true });
+  });
+
+  it("TERM with a USR2 whose new master cannot start is dropped: the old master serves on under its names, and a second TERM stops it", async () => {
+    const app = join(dir, "app.ts");
+    copyFileSync(APP, app);
+    const port = await freePort();
+    const pidfile = join(dir, "app.pid");
+    const master = await startServing(runtime, app, port, ["-w", "2", "--pid", pidfile]);
+    const workers = await master.waitForWorkers(2);
+    // The master's own lines, for failure messages: the new app's stack would send vitest looking for its source map.
+    const log = () => master.lines(/^\[\d{4}-/).join("\n");
+    const load = loadLoop(port);
+    try {
+      await waitFor("some load to be served", () => load.result.ok >= 200);
+      // The new release fails at import: its master exits 4 before it serves.
+      writeFileSync(app, 'throw new Error("broken deploy");\n');
+      master.signal("SIGUSR2");
+      master.signal("SIGTERM");
+      await master.waitForLine(/The new master \(pid: \d+\) exited with code \d+/, 20_000);
+      const servedAtExit = load.result.ok;
+      await waitFor("serving on after the new master's exit", () => load.result.ok >= servedAtExit + 200 || !isAlive(master.pid), { timeoutMs: 20_000 });
+      expect(isAlive(master.pid), log()).toBe(true);
+      expect(master.lines(new RegExp(`\\[${master.pid}\\] \\[INFO\\] Shutting down`)), log()).toEqual([]);
+      expect(master.lines(/\[ERROR\] The new master \(pid: \d+\) exited with code 4 before it served; this master goes on serving and drops the TERM that came with the USR2: send TERM again to stop it$/)).toHaveLength(1);
+      expect(master.workers()).toEqual(workers);
+      expect(readPid(pidfile)).toBe(master.pid);
+      expect(existsSync(`${pidfile}.oldbin`)).toBe(false);
+    } finally {
+      await load.stop();
+    }
+    expect(load.result.errors).toEqual([]);
+
+    master.signal("SIGTERM");
+    expect(await master.waitForExit(15_000), log()).toEqual({ code: 0, signal: null });
+    expect(existsSync(pidfile)).toBe(false);
   });
 });
