@@ -108,4 +108,29 @@ describe.runIf(RUNTIMES.includes("deno"))("SIGUSR1 on Deno", () => {
     expect(median(quiet) / median(plain), `-q: ${quiet.map(Math.round)} ms, plain: ${plain.map(Math.round)} ms`).toBeLessThan(2.5);
     expect(warnings).toEqual([]);
   });
+
+  it("lets an app swap in a debugger of its own on loopback, and SIGUSR1 still opens none", async () => {
+    const port = await freePort();
+    const master = await startServing("deno", `${FIXTURES}own-inspector.ts`, port, ["-w", "1"]);
+    const [worker] = await master.waitForWorkers(1);
+    const line = await master.waitForLine(/Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//);
+    const debuggerPort = Number(/127\.0\.0\.1:(\d+)\//.exec(line)![1]);
+    const targets = await fetch(`http://127.0.0.1:${debuggerPort}/json/list`).then((response) => response.json());
+    expect(targets, master.log).toHaveLength(1);
+
+    const armedAt = Date.now() + DENO_SIGNAL_GRACE_MS + 100;
+    await waitFor("Deno's SIGUSR1 grace period to pass", () => Date.now() > armedAt);
+    const addresses = () => listeningSockets(worker!).map((entry) => `${entry.ip}:${entry.port}`);
+    const before = new Set(addresses());
+    process.kill(worker!, "SIGUSR1");
+    // Deno would open 9229 from a thread of its own as the signal arrives; watch for 1 s.
+    const opened = new Set<string>();
+    const watchUntil = Date.now() + 1_000;
+    await waitFor("1 s of watching the worker's sockets", () => {
+      for (const address of addresses()) if (!before.has(address)) opened.add(address);
+      return Date.now() > watchUntil;
+    }, { timeoutMs: 5_000, intervalMs: 50 });
+    expect([...opened], master.log).toEqual([]);
+    expect((await get(port, "/")).status).toBe(200);
+  });
 });
