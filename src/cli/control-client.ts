@@ -14,7 +14,7 @@ import {
   UnsafePathError,
 } from "../runtime/private-directory.ts";
 import { type ControlReply, type ControlRequest, parseControlReply } from "./control-request.ts";
-import type { ControlSocketLocation } from "./control-socket.ts";
+import { type ControlSocketLocation, controlSocketPathProblem } from "./control-socket.ts";
 
 /** How long `mgr` waits for the master to accept and to answer, in milliseconds. */
 export const CONTROL_TIMEOUT_MS = 5_000;
@@ -72,6 +72,9 @@ export class ControlSession {
   static async open(location: ControlSocketLocation, options: ControlSessionOptions = {}): Promise<ControlSession> {
     const { path } = location;
     const timeoutMs = options.timeoutMs ?? CONTROL_TIMEOUT_MS;
+    // Node would connect to the path cut short, where another socket may be.
+    const tooLong = controlSocketPathProblem(location);
+    if (tooLong) throw new ControlError(tooLong);
     try {
       if (location.privateDirectory) checkPrivateDirectory(dirname(path));
       else checkChosenDirectory(dirname(path));

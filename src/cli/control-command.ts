@@ -12,7 +12,7 @@ import type { Runtime } from "../core/runtime.ts";
 import type { CliCommand, ControlCommand } from "./args.ts";
 import { ControlError, ControlSession } from "./control-client.ts";
 import type { ControlRequest } from "./control-request.ts";
-import { controlSocketLocation } from "./control-socket.ts";
+import { controlSocketLocation, controlSocketPathProblem } from "./control-socket.ts";
 import type { ConfigLoader } from "./config-loader.ts";
 import type { MainOptions } from "./main-options.ts";
 import { UsageError } from "./usage-error.ts";
@@ -47,6 +47,9 @@ export async function runControlCommand(command: ControlCli, options: ControlOpt
   const location = command.controlPath
     ? { path: command.controlPath, privateDirectory: false }
     : controlSocketLocation(config, options.env);
+  // No master can listen there, and Node would connect to the path cut short: a usage problem, said once.
+  const tooLong = controlSocketPathProblem(location);
+  if (tooLong) throw new UsageError(tooLong);
   let session: ControlSession | undefined;
   try {
     session = await ControlSession.open(location, { timeoutMs: options.timeoutMs });

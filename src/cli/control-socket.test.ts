@@ -1,4 +1,4 @@
-import { chownSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { connect, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,6 +13,7 @@ import {
   CONTROL_SOCKET_SUFFIX,
   type ControlServerOptions,
   controlSocketLocation,
+  controlSocketPathProblem,
   type ControlTarget,
   MAX_CONTROL_LINE_BYTES,
   startControlServer,
@@ -130,7 +131,50 @@ describe("controlSocketLocation", () => {
   });
 });
 
+describe("controlSocketPathProblem", () => {
+  const config = { ...DEFAULTS, app: "app.ts", workers: 1 } as Config;
+  const deep = `/srv/${"d".repeat(90)}`;
+
+  it("says nothing of a path a unix socket can have", () => {
+    expect(controlSocketPathProblem(controlSocketLocation({ ...config, pidfile: "/srv/run/app.pid" }, {}))).toBeUndefined();
+    expect(controlSocketPathProblem({ path: `/${"a".repeat(106)}`, privateDirectory: false })).toBeUndefined();
+  });
+
+  it("names a path too long for a unix socket, its length, the limit and the fix: a shorter --pid directory", () => {
+    const location = controlSocketLocation({ ...config, pidfile: `${deep}/node.pid` }, {});
+    expect(controlSocketPathProblem(location)).toBe(
+      `the control socket path ${deep}/node.mgr-control.sock is 117 bytes, over the 107 a unix socket's path may have: ` +
+        "put the pidfile (--pid) in a shorter directory",
+    );
+  });
+
+  it("says to choose a shorter --name for a socket in mgr's own directory", () => {
+    const location = controlSocketLocation({ ...config, name: "n".repeat(100) }, { XDG_RUNTIME_DIR: "/run/user/7" });
+    expect(controlSocketPathProblem(location)).toMatch(/is 121 bytes, over the 107 .*: give the master a shorter --name$/);
+  });
+});
+
 describe("startControlServer", () => {
+  it("refuses a path too long for a unix socket and creates nothing, not even under the name cut short", async () => {
+    const deep = join(dir, "d".repeat(90));
+    mkdirSync(deep);
+    const location = { path: join(deep, `node${CONTROL_SOCKET_SUFFIX}`), privateDirectory: false };
+    const log = createLogger({ level: "debug", pid: 1, write: () => {} });
+    await expect(startControlServer(location, stubSupervisor(), log)).rejects.toThrow(controlSocketPathProblem(location)!);
+    expect(readdirSync(deep)).toEqual([]);
+  });
+
+  it("refuses to move to a path too long for a unix socket, and creates nothing there", async () => {
+    const deep = join(dir, "d".repeat(90));
+    mkdirSync(deep);
+    const log = createLogger({ level: "debug", pid: 1, write: () => {} });
+    const server = await startControlServer({ path, privateDirectory: false }, supervisor, log);
+    stopServer = () => server.close();
+    const to = join(deep, `node.pid.oldbin${CONTROL_SOCKET_SUFFIX}`);
+    await expect(server.moveTo(to)).rejects.toThrow(controlSocketPathProblem({ path: to, privateDirectory: false })!);
+    expect(readdirSync(deep)).toEqual([]);
+  });
+
   it("creates the socket with mode 0600 and answers status", async () => {
     await start();
     expect(formatMode(lstatSync(path).mode)).toBe("0600");

@@ -17,6 +17,7 @@ import { dirname, join } from "node:path";
 import { type Config, formatAddress } from "../core/config.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Supervisor } from "../core/supervisor.ts";
+import { MAX_UNIX_SOCKET_PATH_BYTES, unixSocketPathOverLimit } from "../core/unix-socket-path.ts";
 import { checkChosenDirectory, currentUid, ensurePrivateDirectory, UnsafePathError } from "../runtime/private-directory.ts";
 import { type ControlReply, type ControlRequest, parseControlRequest } from "./control-request.ts";
 
@@ -62,6 +63,18 @@ export function controlSocketLocation(config: Config, env: Record<string, string
   return { path: join(directory, `${name}.sock`), privateDirectory: true };
 }
 
+/**
+ * Why no control socket can be at `location`, in one line with the way out, or undefined when one can:
+ * a path too long for a unix socket, which Node would bind cut short (see unix-socket-path.ts).
+ */
+export function controlSocketPathProblem(location: ControlSocketLocation): string | undefined {
+  const bytes = unixSocketPathOverLimit(location.path);
+  if (bytes === undefined) return undefined;
+  // A socket beside the pidfile is named after it; one in mgr's own directory after --name or the address.
+  const fix = location.privateDirectory ? "give the master a shorter --name" : "put the pidfile (--pid) in a shorter directory";
+  return `the control socket path ${location.path} is ${bytes} bytes, over the ${MAX_UNIX_SOCKET_PATH_BYTES} a unix socket's path may have: ${fix}`;
+}
+
 /** What the control socket drives: the supervisor's public methods. */
 export type ControlTarget = Pick<Supervisor, "status" | "reload" | "scale" | "stop">;
 
@@ -86,11 +99,11 @@ export interface ControlServer {
 }
 
 /**
- * Checks the socket's directory (making mgr's own one), then listens at `location` and answers
+ * Checks the socket's path and directory (making mgr's own one), then listens at `location` and answers
  * requests with `target`. Resolves with the {@linkcode ControlServer}.
  *
  * @throws {UnsafePathError} when the directory, or a file already at the path, could be another user's.
- * @throws {Error} when another live master already listens there.
+ * @throws {Error} when the path is too long for a unix socket, or another live master already listens there.
  */
 export async function startControlServer(
   location: ControlSocketLocation,
@@ -99,6 +112,8 @@ export async function startControlServer(
   options: ControlServerOptions = {},
 ): Promise<ControlServer> {
   const { path } = location;
+  const tooLong = controlSocketPathProblem(location);
+  if (tooLong) throw new Error(tooLong);
   const limits = {
     maxLineBytes: options.maxLineBytes ?? MAX_CONTROL_LINE_BYTES,
     maxConnections: options.maxConnections ?? MAX_CONTROL_CONNECTIONS,
@@ -160,6 +175,9 @@ interface Listening {
 
 /** Listens at `path`, created 0600, and serves each connection with `onConnection`. */
 async function listenAt(path: string, onConnection: (socket: Socket) => void, log: Logger): Promise<Listening> {
+  // Also for a move (`PIDFILE.oldbin` names a longer path), which the check at start does not cover.
+  const tooLong = controlSocketPathProblem({ path, privateDirectory: false });
+  if (tooLong) throw new Error(tooLong);
   const server = createServer(onConnection);
   // Created 0600 from the start: in a directory others can enter, no window where they may connect.
   const umask = process.umask(0o177);

@@ -325,6 +325,25 @@ describe("parseBind", () => {
     expect(error.message).toContain("got `unix:`");
   });
 
+  it("refuses a unix socket path longer than a unix socket allows, which Node would bind cut short", () => {
+    const fits = `/${"d".repeat(99)}/a.sock`;
+    expect(parseBind(`unix:${fits}`)).toEqual({ path: fits });
+    const long = `/${"d".repeat(100)}/a.sock`;
+    const error = configError(() => parseBind(`unix:${long}`));
+    expect(error.message).toBe(
+      "option `bind` must be unix:PATH with a PATH of at most 107 bytes, a unix socket's limit (this one has 108): " +
+        `choose a shorter path, got \`unix:${long}\``,
+    );
+    expect(error.message).not.toContain("\n");
+  });
+
+  it("refuses the same path in a config file's bind, in the admin endpoint's address and in every bind given", () => {
+    const long = `/${"d".repeat(110)}/a.sock`;
+    expect(configError(() => validateValue("bind", [{ path: long }])).message).toContain("(this one has 118)");
+    expect(configError(() => validateValue("bind", ["127.0.0.1:8000", `unix:${long}`])).message).toContain("(this one has 118)");
+    expect(configError(() => validateValue("adminBind", `unix:${long}`)).key).toBe("adminBind");
+  });
+
   it("names the key it is given", () => {
     const error = configError(() => parseBind("localhost:0", "--bind"));
     expect(error.key).toBe("--bind");

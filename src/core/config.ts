@@ -12,6 +12,7 @@ import { type Hooks, validateHooks } from "./hooks.ts";
 import { ConfigError } from "./config-error.ts";
 import { compileAccessLogFormat } from "./access-log-format.ts";
 import { LOG_LEVELS, type LogFormat } from "./logger.ts";
+import { MAX_UNIX_SOCKET_PATH_BYTES, unixSocketPathOverLimit } from "./unix-socket-path.ts";
 
 export { ConfigError, formatValue } from "./config-error.ts";
 
@@ -432,7 +433,7 @@ export function parseBind(text: string, key = "bind"): ListenAddress {
   if (text.startsWith("unix:")) {
     const path = text.slice("unix:".length);
     if (path === "") throw new ConfigError(key, text, BIND_EXPECTED);
-    return { path };
+    return checkUnixPath(key, text, path);
   }
   if (text.startsWith("fd://")) {
     const fd = text.slice("fd://".length);
@@ -461,6 +462,18 @@ export function parseBind(text: string, key = "bind"): ListenAddress {
 }
 
 /**
+ * A unix socket address at `path`, refused when the path is too long for one: Node would bind it cut
+ * short without a word (see unix-socket-path.ts). `value` is what was given, for the message.
+ */
+function checkUnixPath(key: string, value: unknown, path: string): UnixAddress {
+  const bytes = unixSocketPathOverLimit(path);
+  if (bytes !== undefined) {
+    throw new ConfigError(key, value, `unix:PATH with a PATH of at most ${MAX_UNIX_SOCKET_PATH_BYTES} bytes, a unix socket's limit (this one has ${bytes}): choose a shorter path`);
+  }
+  return { path };
+}
+
+/**
  * Checks an address given as an object (a config file's `bind` entry, an old master's addresses) and
  * returns it with only its own fields; an inherited socket keeps its `name`, which the log shows.
  *
@@ -475,7 +488,7 @@ export function checkListenAddress(key: string, value: unknown): ListenAddress {
   const unix = value as Partial<UnixAddress> | null;
   if (typeof unix === "object" && unix !== null && "path" in unix) {
     if (typeof unix.path !== "string" || unix.path === "") throw new ConfigError(key, value, BIND_EXPECTED);
-    return { path: unix.path };
+    return checkUnixPath(key, value, unix.path);
   }
   const address = value as Partial<TcpAddress> | null;
   if (
