@@ -23,21 +23,15 @@ afterEach(destroyAllMasters);
 /** Deno installs its SIGUSR1 listener this long after a process starts; before that the signal opens nothing. */
 const DENO_SIGNAL_GRACE_MS = 500;
 
-/** Starts a Deno master with `denoFlags` before mgr.ts and returns it with the milliseconds it took to log Ready. */
-async function timedBoot(denoFlags: string[]): Promise<{ master: Master; readyMs: number }> {
+/** Starts a Deno master with `denoFlags` before mgr.ts, and waits for it to be ready. */
+async function bootWith(denoFlags: string[]): Promise<Master> {
   const port = await freePort();
-  const startedAt = performance.now();
   const master = new Master("command", [
     `${ROOT}node_modules/.bin/deno`, "run", ...denoFlags, "-A", `${ROOT}mgr.ts`,
     `${FIXTURES}app.ts`, "-w", "1", "-b", `127.0.0.1:${port}`,
   ]);
   await master.waitForLine(/\[INFO\] Ready: 1 worker serving/, 15_000);
-  return { master, readyMs: performance.now() - startedAt };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  return master;
 }
 
 /** Whether a TCP connection to `entry` opens (a wildcard address is tried on loopback). */
@@ -87,26 +81,13 @@ describe.runIf(RUNTIMES.includes("deno"))("SIGUSR1 on Deno", () => {
     expect((await get(port, "/")).status).toBe(200);
   });
 
-  // `deno run -q` silences Deno's announcement of the disarming inspector: the master must neither wait
-  // long for it nor warn about it. A ratio of medians over alternating runs, so a loaded machine slows
-  // both: here a plain boot takes about 150 ms, one under -q 250 ms (100 ms of waiting for an
-  // announcement that never comes), and 650 ms when the wait was 500 ms.
-  it("starts as fast under deno run -q, with no warning, and is still disarmed", async () => {
-    const plain: number[] = [];
-    const quiet: number[] = [];
-    const warnings: string[] = [];
-    for (let run = 0; run < 3; run++) {
-      const { master: plainMaster, readyMs: plainMs } = await timedBoot([]);
-      plain.push(plainMs);
-      await plainMaster.destroy();
-      const { master, readyMs } = await timedBoot(["-q"]);
-      quiet.push(readyMs);
-      warnings.push(...master.lines(/\[WARNING\]/));
-      expect(listeningSockets(master.pid).map((entry) => entry.ip), master.log).toContain("127.255.255.255");
-      await master.destroy();
-    }
-    expect(median(quiet) / median(plain), `-q: ${quiet.map(Math.round)} ms, plain: ${plain.map(Math.round)} ms`).toBeLessThan(2.5);
-    expect(warnings).toEqual([]);
+  // `deno run -q` silences Deno's announcement of the disarming inspector: the master must not warn that
+  // one may come (its boot, about 100 ms longer for the wait, is measured in BENCHMARKS.md, not here).
+  it("starts under deno run -q with no warning, and is still disarmed", async () => {
+    const master = await bootWith(["-q"]);
+    expect(master.lines(/\[WARNING\]/)).toEqual([]);
+    expect(listeningSockets(master.pid).map((entry) => entry.ip), master.log).toContain("127.255.255.255");
+    await master.destroy();
   });
 
   it("lets an app swap in a debugger of its own on loopback, and SIGUSR1 still opens none", async () => {
