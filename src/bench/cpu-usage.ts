@@ -7,6 +7,7 @@
 
 import { readFileSync } from "node:fs";
 import { clockTicksPerSecond } from "./process-tree-cpu.ts";
+import { procStatFields } from "../runtime/proc-stat.ts";
 
 /** One CPU's counters from `/proc/stat`, in clock ticks. */
 export interface CpuTimes {
@@ -31,8 +32,7 @@ export function readCpuTimes(cpu: number): CpuTimes {
  */
 export function readReapedChildrenTicks(): number {
   const text = readFileSync("/proc/self/stat", "utf8");
-  // Fields after the last ")": state ppid … utime(11) stime(12) cutime(13) cstime(14)
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const fields = procStatFields(text);
   return Number(fields[13]) + Number(fields[14]);
 }
 

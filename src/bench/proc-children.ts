@@ -5,6 +5,7 @@
  */
 
 import { readdirSync, readFileSync } from "node:fs";
+import { procStatFields } from "../runtime/proc-stat.ts";
 import { parseProcStat } from "./process-tree-cpu.ts";
 
 /**
@@ -40,8 +41,7 @@ export function liveChildren(pid: number): number[] {
 /** The one-letter state of `pid` (`R`, `S`, `Z`…), or undefined if it is gone. */
 export function processState(pid: number): string | undefined {
   try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return text.slice(text.lastIndexOf(")") + 2, text.lastIndexOf(")") + 3);
+    return procStatFields(readFileSync(`/proc/${pid}/stat`, "utf8"))[0];
   } catch {
     return undefined;
   }

@@ -10,6 +10,7 @@
 
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { procStatFields } from "../runtime/proc-stat.ts";
 
 /** CPU time of each process of a tree, in clock ticks, keyed by pid. */
 export type TreeTicks = Map<number, number>;
@@ -32,8 +33,7 @@ interface ProcStat {
 
 /** Parses `/proc/PID/stat`; the command name is in parentheses and may itself hold spaces or `)`. */
 export function parseProcStat(text: string): ProcStat {
-  // Fields after the last ")": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const fields = procStatFields(text);
   return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
 }
 

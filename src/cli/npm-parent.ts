@@ -19,6 +19,7 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
+import { procStatFields } from "../runtime/proc-stat.ts";
 
 /** How often the chain is looked at: a stop that follows npx's within a second is soon enough. */
 const CHECK_EVERY_MS = 1_000;
@@ -40,9 +41,7 @@ export const PROC_TREE: ProcessTree = {
   ownParent: () => process.ppid,
   parentOf(pid) {
     try {
-      // `pid (comm) state ppid …`: the name may hold spaces and parentheses, so read after its last ')'.
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      return Number(procStatFields(readFileSync(`/proc/${pid}/stat`, "utf8"))[1]);
     } catch {
       return undefined;
     }

@@ -7,6 +7,7 @@
 
 import { readFileSync } from "node:fs";
 import process from "node:process";
+import { procStatFields } from "./proc-stat.ts";
 
 /**
  * True when this process has a controlling terminal and is in its foreground process group. Read
@@ -20,8 +21,7 @@ export function inTerminalForeground(stat: () => string = () => readFileSync("/p
   } catch {
     return Boolean(process.stdin.isTTY);
   }
-  // After the command name, which may itself hold spaces and parentheses: state ppid pgrp session tty_nr tpgid …
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const fields = procStatFields(text);
   const [pgrp, ttyNr, foreground] = [Number(fields[2]), Number(fields[4]), Number(fields[5])];
   return ttyNr !== 0 && foreground === pgrp;
 }
